@@ -1,0 +1,189 @@
+"""Data for the book: MNIST and Fashion-MNIST, binarization, binary tasks, PCA bits, noise, toy tables.
+
+>>> from lutlib.data import binary_task
+>>> binary_task([0, 4, 5, 9]).tolist()
+[0, 0, 1, 1]
+"""
+import functools
+
+import numpy as np
+
+from .fetch import locate
+from .idx import load_idx
+
+#: The paper's task: digits 0-4 are class 0, digits 5-9 are class 1.
+HIGH_DIGITS = (5, 6, 7, 8, 9)
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+@functools.lru_cache(maxsize=4)
+def _load(dataset, folder):
+    where = locate(dataset, folder=folder)
+    arrays = []
+    for split in ("train", "t10k"):
+        images = load_idx(where / f"{split}-images-idx3-ubyte.gz" if (where / f"{split}-images-idx3-ubyte.gz").exists()
+                          else where / f"{split}-images-idx3-ubyte", dataset, f"{split}-images-idx3-ubyte", 3)
+        labels = load_idx(where / f"{split}-labels-idx1-ubyte.gz" if (where / f"{split}-labels-idx1-ubyte.gz").exists()
+                          else where / f"{split}-labels-idx1-ubyte", dataset, f"{split}-labels-idx1-ubyte", 1)
+        if len(images) != len(labels):
+            raise ValueError(f"{dataset} {split}: {len(images)} images but {len(labels)} labels.")
+        arrays += [images, labels]
+    for a in arrays:
+        a.setflags(write=False)  # cached and shared: copy before changing
+    return tuple(arrays)
+
+
+def load_mnist(folder=None):
+    """MNIST as (X_train, y_train, X_test, y_test): uint8 images (n, 28, 28) and digit labels.
+
+    Looks in `folder`, then $LUTLIB_DATA, then the user cache, and fetches once if needed.
+    Arrays are read-only (shared between calls); copy them to modify.
+    """
+    return _load("mnist", None if folder is None else str(folder))
+
+
+def load_fashion_mnist(folder=None):
+    """Fashion-MNIST, same layout as load_mnist; class names in FASHION_CLASSES."""
+    return _load("fashion-mnist", None if folder is None else str(folder))
+
+
+def _as_flat_images(images, name="images"):
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images.reshape(len(images), -1)
+    if images.ndim != 2:
+        raise ValueError(f"{name} must be (n, height, width) or (n, pixels); got shape {images.shape}.")
+    return images
+
+
+def scale(images):
+    """Unroll and scale uint8 images to floats in [0, 1], shape (n, pixels)."""
+    images = _as_flat_images(images)
+    if images.dtype != np.uint8:
+        raise TypeError(f"expected uint8 images (0-255); got dtype {images.dtype}.")
+    return images.astype(np.float32) / 255.0
+
+
+def binarize(images, threshold=0.5):
+    """Unroll, scale to [0, 1] and threshold: bit = pixel/255 > threshold. Returns (n, pixels) uint8.
+
+    >>> binarize(np.array([[[0, 128], [255, 127]]], dtype=np.uint8)).tolist()
+    [[0, 1, 1, 0]]
+    """
+    if not 0 <= threshold < 1:
+        raise ValueError(f"threshold must be in [0, 1); got {threshold}.")
+    return (scale(images) > threshold).astype(np.uint8)
+
+
+def binary_task(labels, positive=HIGH_DIGITS):
+    """0/1 labels: 1 for classes in `positive` (default: digits 5-9, the paper's task)."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-D; got shape {labels.shape}.")
+    return np.isin(labels, np.asarray(positive)).astype(np.uint8)
+
+
+def pair_task(images, labels, a, b):
+    """Only the examples of class a (label 0) and class b (label 1): returns (images, y)."""
+    labels = np.asarray(labels)
+    if a == b:
+        raise ValueError(f"a pairwise task needs two different classes; got {a} and {b}.")
+    keep = (labels == a) | (labels == b)
+    if not keep.any():
+        raise ValueError(f"no examples of class {a} or {b}.")
+    return np.asarray(images)[keep], (labels[keep] == b).astype(np.uint8)
+
+
+def pca_bits(train, test, k, return_pca=False):
+    """One bit per principal component: bit = projection > 0. PCA is fitted on `train` only.
+
+    train, test: uint8 images. Returns (bits_train, bits_test) as uint8 (n, k); with
+    return_pca=True also (mean, components) where components is (k, pixels).
+    """
+    Xtr, Xte = scale(train), scale(test)
+    if not 1 <= k <= Xtr.shape[1]:
+        raise ValueError(f"k must be between 1 and {Xtr.shape[1]}; got {k}.")
+    mean, components = _pca(Xtr, k)
+    bits = [(((X - mean) @ components.T) > 0).astype(np.uint8) for X in (Xtr, Xte)]
+    return (*bits, mean, components) if return_pca else tuple(bits)
+
+
+def _pca(X, k):
+    """Top-k principal axes from the covariance matrix, signs fixed so results are reproducible."""
+    mean = X.mean(axis=0)
+    Xc = X - mean
+    cov = (Xc.T @ Xc).astype(np.float64) / len(X)
+    values, vectors = np.linalg.eigh(cov)
+    components = vectors[:, ::-1][:, :k].T
+    signs = np.sign(components[np.arange(k), np.abs(components).argmax(axis=1)])
+    return mean, (components * signs[:, None]).astype(np.float32)
+
+
+def random_labels(y, fraction=1.0, seed=0, n_classes=None):
+    """Replace a fraction of the labels by uniformly random classes (Zhang et al. 2017).
+
+    The chosen examples get a label drawn uniformly from 0..n_classes-1 (default: max(y)+1), so
+    about 1/n_classes of them keep their old label by chance. Returns a new array.
+    """
+    y = np.asarray(y)
+    _check_fraction(fraction)
+    n_classes = int(y.max()) + 1 if n_classes is None else n_classes
+    rng = np.random.default_rng(seed)
+    out = y.copy()
+    chosen = rng.choice(len(y), size=round(fraction * len(y)), replace=False)
+    out[chosen] = rng.integers(0, n_classes, size=len(chosen))
+    return out
+
+
+def random_inputs(X, fraction=1.0, seed=0):
+    """Replace a fraction of the examples by noise (Arpit et al. 2017's random inputs).
+
+    Bits (0/1) are replaced by random bits with the data's overall density of ones; uint8 images
+    by Gaussian pixels with the data's mean and standard deviation, clipped to 0..255.
+    Returns (new X, boolean mask of replaced examples).
+    """
+    X = np.asarray(X)
+    _check_fraction(fraction)
+    rng = np.random.default_rng(seed)
+    chosen = np.zeros(len(X), dtype=bool)
+    chosen[rng.choice(len(X), size=round(fraction * len(X)), replace=False)] = True
+    out = X.copy()
+    shape = (int(chosen.sum()),) + X.shape[1:]
+    if np.isin(X, (0, 1)).all():
+        out[chosen] = (rng.random(shape) < X.mean()).astype(X.dtype)
+    else:
+        noise = rng.normal(X.mean(), X.std(), size=shape)
+        out[chosen] = np.clip(np.rint(noise), 0, 255).astype(X.dtype)
+    return out, chosen
+
+
+def _check_fraction(fraction):
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must be between 0 and 1; got {fraction}.")
+
+
+def animals():
+    """A toy table for Chapter 2: three yes/no features of an animal -> is it a vertebrate?
+
+    Our own table in the spirit of the seed slides. Returns (feature_names, animal_names, X, y).
+    Note the octopus: same features as a frog, but not a vertebrate.
+    """
+    features = ("lives in water", "has eyes", "has limbs")
+    rows = [("fish", 1, 1, 0, 1), ("frog", 1, 1, 1, 1), ("dog", 0, 1, 1, 1), ("eagle", 0, 1, 1, 1),
+            ("snake", 0, 1, 0, 1), ("jellyfish", 1, 0, 0, 0), ("earthworm", 0, 0, 0, 0),
+            ("octopus", 1, 1, 1, 0), ("snail", 0, 1, 0, 0)]
+    names = tuple(r[0] for r in rows)
+    X = np.array([r[1:4] for r in rows], dtype=np.uint8)
+    y = np.array([r[4] for r in rows], dtype=np.uint8)
+    return features, names, X, y
+
+
+def three_bit_example():
+    """The 7-example, 3-bit training set of the seed slides: returns (X, y).
+
+    Its lut: 000 -> 1 (1 vs 2), 001 -> 1, 100 -> 0, 110 is a tie (1 vs 1); other rows unseen.
+    """
+    X = np.array([[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 1], [1, 0, 0], [1, 1, 0], [1, 1, 0]], dtype=np.uint8)
+    y = np.array([0, 1, 1, 1, 0, 0, 1], dtype=np.uint8)
+    return X, y
