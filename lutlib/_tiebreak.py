@@ -15,7 +15,7 @@ def coin_bits(key, patterns):
     """Return the tie-break bit (uint8 0/1) of each pattern for a lut with this 64-bit key.
 
     >>> coin_bits(np.uint64(7), np.arange(4)).tolist()
-    [1, 0, 0, 0]
+    [0, 0, 0, 1]
     """
     with np.errstate(over="ignore"):
         z = np.uint64(key) + np.asarray(patterns, dtype=np.uint64) * GOLDEN

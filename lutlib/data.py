@@ -5,10 +5,11 @@
 [0, 0, 1, 1]
 """
 import functools
+import os
 
 import numpy as np
 
-from .fetch import locate
+from .fetch import ENV_VAR, find_file, locate
 from .idx import load_idx
 
 #: The paper's task: digits 0-4 are class 0, digits 5-9 are class 1.
@@ -17,15 +18,18 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
-@functools.lru_cache(maxsize=4)
 def _load(dataset, folder):
+    # The environment variable is part of the cache key, so changing it is seen.
+    return _load_cached(dataset, folder, os.environ.get(ENV_VAR))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(dataset, folder, env_value):
     where = locate(dataset, folder=folder)
     arrays = []
     for split in ("train", "t10k"):
-        images = load_idx(where / f"{split}-images-idx3-ubyte.gz" if (where / f"{split}-images-idx3-ubyte.gz").exists()
-                          else where / f"{split}-images-idx3-ubyte", dataset, f"{split}-images-idx3-ubyte", 3)
-        labels = load_idx(where / f"{split}-labels-idx1-ubyte.gz" if (where / f"{split}-labels-idx1-ubyte.gz").exists()
-                          else where / f"{split}-labels-idx1-ubyte", dataset, f"{split}-labels-idx1-ubyte", 1)
+        images = load_idx(find_file(where, f"{split}-images-idx3-ubyte"), dataset, f"{split}-images-idx3-ubyte", 3)
+        labels = load_idx(find_file(where, f"{split}-labels-idx1-ubyte"), dataset, f"{split}-labels-idx1-ubyte", 1)
         if len(images) != len(labels):
             raise ValueError(f"{dataset} {split}: {len(images)} images but {len(labels)} labels.")
         arrays += [images, labels]
@@ -73,7 +77,11 @@ def binarize(images, threshold=0.5):
     """
     if not 0 <= threshold < 1:
         raise ValueError(f"threshold must be in [0, 1); got {threshold}.")
-    return (scale(images) > threshold).astype(np.uint8)
+    images = _as_flat_images(images)
+    if images.dtype != np.uint8:
+        raise TypeError(f"expected uint8 images (0-255); got dtype {images.dtype}.")
+    bit_of_pixel = (np.arange(256) / 255 > threshold).astype(np.uint8)  # all 256 pixel values at once
+    return bit_of_pixel[images]
 
 
 def binary_task(labels, positive=HIGH_DIGITS):
