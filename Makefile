@@ -1,0 +1,97 @@
+# lutbook: one Makefile for readers, instructors and CI.
+#   make book   - virtualenv + packages + data + the HTML book (prints the file to open)
+#   make test   - unit tests, executed-notebook checks, nbval, book build (-W), browser test
+#   make lab    - JupyterLab on notebooks/
+# See README.md. Every target works on a fresh machine with python3, make, node and npm.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := book
+
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+PY      := $(BIN)/python
+HTML    := _build/html
+VENDOR  := _build/vendor/_vendor
+NB      ?=
+# nbval runs every chapter notebook; xdist spreads notebooks over both cores.
+NBVAL_ARGS ?= -n 2 --dist loadfile
+
+export PYTHONDONTWRITEBYTECODE := 1
+# In tests, progress bars are off (tqdm reads TQDM_* variables), so they cannot break nbval;
+# tests/nbval_sanitize.cfg also masks any that slip through.
+TEST_ENV := TQDM_DISABLE=1
+
+.PHONY: venv vendor data book test unit executed nbval browser lab student execute clean benchmark help
+
+help:
+	@sed -n '1,6p' Makefile
+
+# ---- environment --------------------------------------------------------------------
+venv: $(BIN)/.installed
+$(BIN)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# JavaScript for offline reading (MathJax, require.js, widgets manager), pinned in
+# package-lock.json, copied into the book by html_extra_path (see _config.yml).
+vendor: $(VENDOR)/.stamp
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+$(VENDOR)/.stamp: node_modules/.package-lock.json scripts/vendor_assets.py _ext/widgets-config.js
+	$(PYTHON) scripts/vendor_assets.py
+	touch $@
+
+data: venv
+	$(BIN)/lutlib data fetch
+
+# ---- the book -----------------------------------------------------------------------
+# Always a full, clean build with warnings as errors. Notebooks are not executed
+# (execute_notebooks: off): they are committed executed and checked by nbval.
+book: venv vendor data
+	rm -rf $(HTML) _build/jupyter_execute _build/.doctrees
+	$(BIN)/jupyter-book build . --all -W --keep-going --builder html
+	@echo
+	@echo "The book is built. Open file://$(CURDIR)/$(HTML)/index.html"
+
+# ---- tests --------------------------------------------------------------------------
+test: book unit nbval browser
+	@echo "make test: all passed"
+
+# Unit tests (lutlib, make_student, notebook conventions); the browser tests are separate.
+unit: venv
+	$(TEST_ENV) $(BIN)/pytest tests/ --ignore=tests/browser -p no:cacheprovider
+
+# The committed outputs of every chapter are what its code produces (strict comparison).
+nbval: venv data
+	$(TEST_ENV) $(BIN)/pytest --nbval notebooks/ --sanitize-with tests/nbval_sanitize.cfg \
+	    -p no:cacheprovider $(NBVAL_ARGS)
+
+# The built book in headless Chromium, offline; screenshots in _build/screenshots/.
+browser: venv
+	@test -f $(HTML)/index.html || { echo "no $(HTML); run make book first"; exit 1; }
+	rm -rf _build/screenshots
+	LUTBOOK_REQUIRE_BOOK=1 $(BIN)/pytest tests/browser -p no:cacheprovider
+
+# ---- working on chapters ------------------------------------------------------------
+lab: venv data
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# Re-execute one chapter in place, saving widget state: make execute NB=notebooks/00_first_look.ipynb
+execute: venv data
+	@test -n "$(NB)" || { echo "usage: make execute NB=notebooks/NN_name.ipynb"; exit 1; }
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.store_widget_state=True --ExecutePreprocessor.timeout=600 $(NB)
+
+# Student notebooks (solutions removed) in _build/student/ and _build/student.zip.
+student: venv
+	$(PY) scripts/make_student.py --src notebooks --out _build/student --zip _build/student.zip
+
+benchmark: venv data
+	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) "$$f"; done
+
+clean:
+	rm -rf _build node_modules .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

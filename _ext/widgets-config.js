@@ -1,0 +1,44 @@
+// Tell require.js where the vendored Jupyter widgets bundles live (copied to
+// _vendor/widgets-config.js by scripts/vendor_assets.py; loaded between require.js and
+// embed-amd.js, see nb_ipywidgets_js in _config.yml).
+//
+// embed-amd.js defines named AMD modules ("@jupyter-widgets/controls", ...). Each computes
+// its webpack public path -- where it fetches its Font Awesome fonts -- from the URL
+// require.js gives the module name. Without this mapping that URL is relative to the page
+// (e.g. notebooks/@jupyter-widgets/...) and the fonts 404. We map every module name into
+// _vendor/html-manager/, found relative to this script, so it works at any page depth and
+// from file:// too.
+(function () {
+  var src = document.currentScript && document.currentScript.src;
+  if (!src || typeof require === "undefined") { return; }
+  var dir = src.slice(0, src.lastIndexOf("/") + 1) + "html-manager/";
+  var names = ["base", "base7", "controls", "controls7", "output", "html-manager"];
+  var paths = { "@jupyter-widgets/html-manager/dist": dir.slice(0, -1) };
+  names.forEach(function (n) { paths["@jupyter-widgets/" + n] = dir + n; });
+  require.config({ paths: paths });
+})();
+
+// The widgets bundle typesets labels with the MathJax 2 API, MathJax.Hub.Queue(["Typeset",
+// MathJax.Hub, element]); the book ships MathJax 3, which has no Hub, so the page would throw
+// "Cannot read properties of undefined (reading 'Queue')". Provide that one call on top of
+// MathJax 3. MathJax 3 replaces window.MathJax when it starts (deferred script), so the shim
+// is (re)installed once the document is parsed, before the widgets render.
+(function () {
+  function install() {
+    var mj = window.MathJax;
+    if (!mj || mj.Hub) { return; }
+    mj.Hub = {
+      Queue: function (job) {
+        var el = Array.isArray(job) ? job[2] : undefined;
+        var ready = (window.MathJax.startup && window.MathJax.startup.promise) || Promise.resolve();
+        ready.then(function () {
+          if (window.MathJax.typesetPromise) {
+            return window.MathJax.typesetPromise(el ? [el] : undefined);
+          }
+        }).catch(function (err) { console.warn("MathJax typeset failed:", err); });
+      }
+    };
+  }
+  install();
+  document.addEventListener("DOMContentLoaded", install);
+})();

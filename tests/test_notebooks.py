@@ -1,0 +1,98 @@
+"""Chapter notebooks are committed executed, listed in the book, and follow the conventions.
+
+(nbval, run by `make nbval`, checks that the committed outputs are what the code produces.)
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+IDS = [p.name for p in NOTEBOOKS]
+
+
+def _toc_files():
+    text = (ROOT / "_toc.yml").read_text()
+    # active entries only: "- file: path" lines that are not commented out
+    return re.findall(r"^\s*-\s*file:\s*(\S+)\s*$", text, re.M)
+
+
+def test_there_are_chapters():
+    assert NOTEBOOKS, "no notebooks in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_executed(path):
+    """Every non-empty code cell has an execution count, numbered 1, 2, 3... top to bottom
+    (one clean run, as `jupyter nbconvert --execute` produces)."""
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    counts = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        assert cell.execution_count is not None, f"{path.name}: code cell {i} was not executed"
+        counts.append(cell.execution_count)
+        for out in cell.outputs:
+            assert out.output_type != "error", f"{path.name}: cell {i} raised {out.get('ename')}"
+    assert counts == list(range(1, len(counts) + 1)), \
+        f"{path.name}: execution counts {counts} are not one clean top-to-bottom run"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_in_the_toc(path):
+    rel = path.relative_to(ROOT).with_suffix("").as_posix()
+    assert rel in _toc_files(), f"{rel} is not listed in _toc.yml (only_build_toc_files)"
+
+
+def test_toc_entries_exist():
+    for entry in _toc_files():
+        assert any((ROOT / (entry + ext)).exists() for ext in (".md", ".ipynb")), entry
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_ignored_outputs_say_why(path):
+    """A cell tagged nbval-ignore-output starts with a comment that says why."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+            first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+            assert re.match(r"#\s*nbval-ignore-output:\s*\S", first), \
+                f"{path.name}: cell {i} is tagged nbval-ignore-output without a '# nbval-ignore-output: why' comment"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_widgets_have_saved_state(path):
+    """A notebook that displays widgets keeps their state, so the built book shows them."""
+    nb = nbformat.read(path, as_version=4)
+    views = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    if not views:
+        pytest.skip("no widgets in this notebook")
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    saved = state.get("state", {})
+    for v in views:
+        model = v["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        assert model in saved, f"{path.name}: widget {model} has no saved state " \
+            "(execute with --ExecutePreprocessor.store_widget_state=True)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_glued_numbers_exist(path):
+    """Every {glue:text}`name` in the prose is glued by some cell of the same notebook."""
+    nb = nbformat.read(path, as_version=4)
+    used = set()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            used |= set(re.findall(r"\{glue(?::\w+)?\}`([A-Za-z_][\w]*)", cell.source))
+    glued = set()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            key = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if key:
+                glued.add(key)
+    assert used <= glued, f"{path.name}: glue names used but never glued: {sorted(used - glued)}"
