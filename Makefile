@@ -62,7 +62,7 @@ test: book unit nbval browser
 
 # Unit tests (lutlib, make_student, notebook conventions); the browser tests are separate.
 unit: venv
-	$(TEST_ENV) $(BIN)/pytest tests/ --ignore=tests/browser -p no:cacheprovider
+	$(TEST_ENV) $(BIN)/pytest tests/ lutlib --doctest-modules --ignore=tests/browser -p no:cacheprovider
 
 # The committed outputs of every chapter are what its code produces (strict comparison).
 nbval: venv data
