@@ -66,7 +66,7 @@ unit: venv
 
 # The committed outputs of every chapter are what its code produces (strict comparison).
 nbval: venv data
-	$(TEST_ENV) $(BIN)/pytest --nbval notebooks/ --sanitize-with tests/nbval_sanitize.cfg \
+	$(TEST_ENV) $(BIN)/pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	    -p no:cacheprovider $(NBVAL_ARGS)
 
 # The built book in headless Chromium, offline; screenshots in _build/screenshots/.
