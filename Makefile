@@ -45,7 +45,7 @@ $(VENDOR)/.stamp: node_modules/.package-lock.json scripts/vendor_assets.py _ext/
 	touch $@
 
 data: venv
-	$(BIN)/lutlib data fetch
+	$(BIN)/lutlib data fetch --dataset all
 
 # ---- the book -----------------------------------------------------------------------
 # Always a full, clean build with warnings as errors. Notebooks are not executed

@@ -108,8 +108,9 @@ def fetch(dataset, dest, progress=True, mirrors=None, npm_command="npm", debian_
                 return dest
             except Exception as e:  # noqa: BLE001 - every failure moves on to the next source
                 errors.append(f"{label}: {e}")
+    hint = " On Debian or Ubuntu, `apt-get install dataset-fashion-mnist` provides it." if dataset == "fashion-mnist" else ""
     raise ConnectionError(f"Could not fetch {dataset}. Tried:\n  " + "\n  ".join(errors) +
-                          f"\nIf you have the files, point {ENV_VAR} at their folder.")
+                          f"\nIf you have the files, point {ENV_VAR} at their folder.{hint}")
 
 
 def _install(tmp, dest, dataset):
