@@ -7,9 +7,7 @@ Results are bit-for-bit those of ``kernels_numpy``.
 import numba
 import numpy as np
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+from ._tiebreak import _M1, _M2, GOLDEN as _GOLDEN  # one definition of the coins for both backends
 
 
 @numba.njit(cache=True, inline="always")
