@@ -61,12 +61,16 @@ def _as_flat_images(images, name="images"):
     return images
 
 
-def scale(images):
-    """Unroll and scale uint8 images to floats in [0, 1], shape (n, pixels)."""
+def _as_flat_uint8(images):
     images = _as_flat_images(images)
     if images.dtype != np.uint8:
         raise TypeError(f"expected uint8 images (0-255); got dtype {images.dtype}.")
-    return images.astype(np.float32) / 255.0
+    return images
+
+
+def scale(images):
+    """Unroll and scale uint8 images to floats in [0, 1], shape (n, pixels)."""
+    return _as_flat_uint8(images).astype(np.float32) / 255.0
 
 
 def binarize(images, threshold=0.5):
@@ -77,9 +81,7 @@ def binarize(images, threshold=0.5):
     """
     if not 0 <= threshold < 1:
         raise ValueError(f"threshold must be in [0, 1); got {threshold}.")
-    images = _as_flat_images(images)
-    if images.dtype != np.uint8:
-        raise TypeError(f"expected uint8 images (0-255); got dtype {images.dtype}.")
+    images = _as_flat_uint8(images)
     bit_of_pixel = (np.arange(256) / 255 > threshold).astype(np.uint8)  # all 256 pixel values at once
     return bit_of_pixel[images]
 
@@ -139,7 +141,7 @@ def random_labels(y, fraction=1.0, seed=0, n_classes=None):
     n_classes = int(y.max()) + 1 if n_classes is None else n_classes
     rng = np.random.default_rng(seed)
     out = y.copy()
-    chosen = rng.choice(len(y), size=round(fraction * len(y)), replace=False)
+    chosen = _choose(rng, len(y), fraction)
     out[chosen] = rng.integers(0, n_classes, size=len(chosen))
     return out
 
@@ -159,7 +161,7 @@ def permute_labels(y, fraction=1.0, seed=0):
     _check_fraction(fraction)
     rng = np.random.default_rng(seed)
     out = y.copy()
-    chosen = rng.choice(len(y), size=round(fraction * len(y)), replace=False)
+    chosen = _choose(rng, len(y), fraction)
     out[chosen] = y[rng.permutation(chosen)]
     return out
 
@@ -175,7 +177,7 @@ def random_inputs(X, fraction=1.0, seed=0):
     _check_fraction(fraction)
     rng = np.random.default_rng(seed)
     chosen = np.zeros(len(X), dtype=bool)
-    chosen[rng.choice(len(X), size=round(fraction * len(X)), replace=False)] = True
+    chosen[_choose(rng, len(X), fraction)] = True
     out = X.copy()
     shape = (int(chosen.sum()),) + X.shape[1:]
     if np.isin(X, (0, 1)).all():
@@ -184,6 +186,11 @@ def random_inputs(X, fraction=1.0, seed=0):
         noise = rng.normal(X.mean(), X.std(), size=shape)
         out[chosen] = np.clip(np.rint(noise), 0, 255).astype(X.dtype)
     return out, chosen
+
+
+def _choose(rng, n, fraction):
+    """Indices of round(fraction * n) distinct examples, drawn from rng."""
+    return rng.choice(n, size=round(fraction * n), replace=False)
 
 
 def _check_fraction(fraction):

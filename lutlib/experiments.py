@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from .data import binarize, binary_task, load_mnist, pca_bits, permute_labels
+from .kernels_numpy import addresses
 from .lut import Lut
 from .network import LutNetwork
 
@@ -90,4 +91,4 @@ def pca_sweep(ks=range(2, 21), seed=0, folder=None, progress=False):
 def lut_rows(bits):
     """Row index (pattern as an integer, first bit most significant) of each example."""
     bits = np.asarray(bits, dtype=np.int64)
-    return bits @ (1 << np.arange(bits.shape[1] - 1, -1, -1, dtype=np.int64))
+    return addresses(np.ascontiguousarray(bits.T), range(bits.shape[1]))

@@ -124,9 +124,9 @@ def _install(tmp, dest, dataset):
             raise DataFileError(f"{name} failed its SHA-256 check")
         verified.append(path)
     for path in verified:
-        for old in (dest / path.name.removesuffix(".gz"), dest / (path.name.removesuffix(".gz") + ".gz")):
-            if old.exists() and old.name != path.name:
-                old.unlink()
+        base = path.name.removesuffix(".gz")
+        for other in {dest / base, dest / f"{base}.gz"} - {dest / path.name}:  # the raw/.gz twin
+            other.unlink(missing_ok=True)
         os.replace(path, dest / path.name)
 
 

@@ -75,16 +75,20 @@ class Lut(Estimator):
             rows.append((pat, n0, n1, int(self.table_[p]), bool(self.random_[p])))
         return rows
 
+    def _shown_rows(self, max_rows):
+        """Rows to display (only the seen ones when the table is long), and how many are left out."""
+        only_seen = (1 << self.k_) > max_rows
+        rows = self.to_rows(only_seen=only_seen)[:max_rows]
+        return rows, (1 << self.k_) - len(rows), only_seen
+
     def to_text(self, max_rows=32):
         """The table as the seed slides print it: pattern | n(y=0) | n(y=1) | f, * = coin."""
         self._check_fitted()
-        only_seen = (1 << self.k_) > max_rows
-        rows = self.to_rows(only_seen=only_seen)
+        rows, hidden, only_seen = self._shown_rows(max_rows)
         w = max(self.k_, 7)
         lines = [f"{'pattern':>{w}} | n(y=0) | n(y=1) | f", "-" * (w + 26)]
-        for pat, n0, n1, f, rnd in rows[:max_rows]:
+        for pat, n0, n1, f, rnd in rows:
             lines.append(f"{pat:>{w}} | {n0:6d} | {n1:6d} | {f}{'*' if rnd else ''}")
-        hidden = (1 << self.k_) - min(len(rows), max_rows)
         if hidden:
             lines.append(f"... {hidden:,} more rows not shown" + (" (unseen rows are all coin flips)" if only_seen else ""))
         lines.append("* = tie (unseen patterns included), f decided by a seeded coin")
@@ -93,13 +97,10 @@ class Lut(Estimator):
     def _repr_html_(self):
         if not hasattr(self, "n_features_in_"):
             return None
-        max_rows = 32
-        only_seen = (1 << self.k_) > max_rows
-        rows = self.to_rows(only_seen=only_seen)
+        rows, hidden, _ = self._shown_rows(max_rows=32)
         body = "".join(
             f"<tr><td><code>{pat}</code></td><td>{n0}</td><td>{n1}</td><td><b>{f}</b>{'*' if rnd else ''}</td></tr>"
-            for pat, n0, n1, f, rnd in rows[:max_rows])
-        hidden = (1 << self.k_) - min(len(rows), max_rows)
+            for pat, n0, n1, f, rnd in rows)
         note = f"<br>{hidden:,} more rows not shown." if hidden else ""
         return (f"<table><caption>Lut with k={self.k_} inputs</caption>"
                 "<thead><tr><th>pattern</th><th>n(y=0)</th><th>n(y=1)</th><th>f</th></tr></thead>"
