@@ -25,14 +25,23 @@ def coin_bits(key, patterns):
     return (z >> np.uint64(63)).astype(np.uint8)
 
 
+#: Rows whose coins are computed at once: bounds the uint64 temporaries of a large table.
+COIN_CHUNK = 1 << 16
+
+
 def table_from_counts(counts, key):
-    """Majority vote of a (2^k, 2) count table; ties decided by the lut's coins.
+    """Majority vote of a (2^k, 2) count table; ties (seen or unseen) decided by the lut's coins.
 
     Returns (table, is_random) as uint8 and bool arrays of length 2^k.
+
+    >>> table, coin = table_from_counts(np.array([[2, 1], [0, 3], [1, 1], [0, 0]]), np.uint64(7))
+    >>> table.tolist(), coin.tolist(), coin_bits(np.uint64(7), [2, 3]).tolist()
+    ([0, 1, 0, 1], [False, False, True, True], [0, 1])
     """
     n0, n1 = counts[:, 0], counts[:, 1]
     is_random = n0 == n1
-    table = (n1 > n0).astype(np.uint8)
-    rows = np.flatnonzero(is_random)
-    table[rows] = coin_bits(key, rows)
+    table = (n1 > n0).view(np.uint8)
+    for start in range(0, len(table), COIN_CHUNK):
+        rows = np.flatnonzero(is_random[start:start + COIN_CHUNK]) + start
+        table[rows] = coin_bits(key, rows)
     return table, is_random

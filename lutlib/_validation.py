@@ -1,8 +1,11 @@
 """Input checks shared by every estimator: clear errors instead of crashes deep inside numpy."""
 import numpy as np
 
-#: Default ceiling for the memory a model's tables may take, in bytes (2 GiB).
+#: Default memory budget of fit and predict, in bytes (2 GiB): tables, counts, counting
+#: buffers (per thread), activations and outputs, estimated before anything is allocated.
 DEFAULT_MAX_TABLE_BYTES = 2 * 1024**3
+#: Largest k: a lut has 2^k rows, and the kernels address rows with 32-bit integers.
+MAX_K = 30
 
 
 def check_bits(X, name="X"):
@@ -23,6 +26,8 @@ def check_bits(X, name="X"):
         return np.ascontiguousarray(X, dtype=np.uint8)
     if not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)):
         raise TypeError(f"{name} must hold numbers 0/1; got dtype {X.dtype}.")
+    if np.issubdtype(X.dtype, np.unsignedinteger) and X.max() <= 1:
+        return np.ascontiguousarray(X, dtype=np.uint8)  # the common case, without a mask as large as X
     bad = (X != 0) & (X != 1)
     if bad.any():
         i, j = np.argwhere(bad)[0]
@@ -56,20 +61,85 @@ def check_labels(y, n_examples, name="y"):
 
 
 def check_k(k, n_inputs, where="the input"):
-    """Check that k is a positive int no larger than the number of available inputs."""
+    """Check that k is a positive int, at most MAX_K and at most the number of available inputs.
+
+    >>> check_k(MAX_K + 1, 100)
+    Traceback (most recent call last):
+    ...
+    ValueError: k=31 is too large: a lut has 2^k rows (2^31 = 2,147,483,648); the limit is k=30.
+    """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer; got {k!r}.")
+    if k > MAX_K:
+        raise ValueError(f"k={k} is too large: a lut has 2^k rows (2^{k} = {2**k:,}); the limit is k={MAX_K}.")
     if k > n_inputs:
         raise ValueError(f"k={k} is larger than {where}, which has only {n_inputs} bits; "
                          "each lut needs k distinct inputs.")
-    if k > 30:
-        raise ValueError(f"k={k} is too large: a lut has 2^k rows (2^{k} = {2**k:,}).")
     return int(k)
 
 
-def check_table_bytes(n_bytes, max_bytes, what):
-    """Refuse up front a model whose tables would not fit the memory budget."""
-    if n_bytes > max_bytes:
-        raise MemoryError(f"{what} would need {n_bytes:,} bytes ({n_bytes / 2**30:.2f} GiB) of tables, "
-                          f"over the budget of {max_bytes:,} bytes ({max_bytes / 2**30:.2f} GiB). "
-                          "Use a smaller k or fewer luts, or raise max_table_bytes.")
+def check_seed(seed):
+    """None (fresh entropy on every fit) or a non-negative int; returns a numpy Generator.
+
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be None or a non-negative integer; got -1.
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed must be None or a non-negative integer; got {seed!r}.")
+    return np.random.default_rng(seed)
+
+
+def check_flag(value, name):
+    """A parameter that must be True or False (not a string such as "no").
+
+    >>> check_flag(np.True_, "keep_counts")
+    True
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}.")
+    return bool(value)
+
+
+def check_budget(max_bytes):
+    """The memory budget: a positive integer number of bytes.
+
+    >>> check_budget(DEFAULT_MAX_TABLE_BYTES) == 2**31
+    True
+    """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
+        raise ValueError("max_table_bytes must be a positive integer number of bytes (the memory budget, "
+                         f"default {DEFAULT_MAX_TABLE_BYTES:,} = 2 GiB); got {max_bytes!r}.")
+    return int(max_bytes)
+
+
+def check_hidden(hidden):
+    """Hidden layer widths: a tuple or list of positive ints (``()`` for none); returns a tuple.
+
+    >>> check_hidden([8, 4])
+    (8, 4)
+    """
+    if not isinstance(hidden, (tuple, list)):
+        raise ValueError(f"hidden must be a tuple of layer widths, e.g. (8,) for one layer of 8 luts "
+                         f"or () for none; got {hidden!r}.")
+    if any(isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1 for m in hidden):
+        raise ValueError(f"hidden must be a tuple of positive layer widths; got {hidden!r}.")
+    return tuple(int(m) for m in hidden)
+
+
+def check_memory(parts, max_bytes, what):
+    """Refuse up front work whose memory (a dict of name -> bytes) would exceed the budget.
+
+    >>> check_memory({"tables": 10, "activations": 5}, 12, "A test")
+    Traceback (most recent call last):
+    ...
+    MemoryError: A test would need 15 bytes (0.00 GiB: tables 10, activations 5), over the budget of max_table_bytes=12 bytes (0.00 GiB). Use a smaller k, fewer luts or fewer examples, or raise max_table_bytes.
+    """
+    total = int(sum(parts.values()))
+    if total > max_bytes:
+        detail = ", ".join(f"{name} {int(n):,}" for name, n in parts.items() if n)
+        raise MemoryError(f"{what} would need {total:,} bytes ({total / 2**30:.2f} GiB: {detail}), over the "
+                          f"budget of max_table_bytes={max_bytes:,} bytes ({max_bytes / 2**30:.2f} GiB). "
+                          "Use a smaller k, fewer luts or fewer examples, or raise max_table_bytes.")
+    return total

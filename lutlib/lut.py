@@ -2,8 +2,10 @@
 import numpy as np
 
 from ._base import Estimator
+from ._memory import lut_fit_bytes
 from ._tiebreak import table_from_counts
-from ._validation import DEFAULT_MAX_TABLE_BYTES, check_bits, check_labels, check_k, check_table_bytes
+from ._validation import (DEFAULT_MAX_TABLE_BYTES, check_bits, check_budget, check_k, check_labels,
+                          check_memory, check_seed)
 from .kernels_numpy import addresses
 
 
@@ -13,19 +15,23 @@ class Lut(Estimator):
     ``fit(X, y)`` counts, for every pattern p of the k input bits, how many examples had y=0
     and y=1. The learned function f(p) is 1 if n1 > n0, 0 if n0 > n1, and a seeded coin flip
     on a tie (an unseen pattern, 0 vs 0, is a tie too). Bits are read most significant first.
+    A scikit-learn classifier: labels are 0 and 1, ``classes_`` is ``[0, 1]``.
 
     Parameters
     ----------
-    seed : int or None
-        Seed of the coins for tied rows. Same seed, same table.
-    max_table_bytes : int
-        Refuse, before allocating, tables larger than this.
+    seed : int >= 0 or None, default 0
+        Seed of the coins for tied rows. Same seed, same table; None draws fresh coins each fit.
+    max_table_bytes : int, default 2 GiB
+        Memory budget: fit refuses, before allocating, work whose counts, tables, addresses and
+        temporaries would exceed it (a MemoryError naming the bytes).
 
     Attributes (after fit)
     ----------------------
     counts_ : (2^k, 2) int64, counts_[p] = (n(y=0), n(y=1)).
     table_ : (2^k,) uint8, the learned function f.
     random_ : (2^k,) bool, rows whose f came from a coin.
+    k_, n_features_in_ : int, the number of input bits.
+    classes_ : array([0, 1]).
 
     Example
     -------
@@ -34,21 +40,29 @@ class Lut(Estimator):
     ([0, 2], 1)
     """
 
-    def __init__(self, seed=None, max_table_bytes=DEFAULT_MAX_TABLE_BYTES):
+    def __init__(self, seed=0, max_table_bytes=DEFAULT_MAX_TABLE_BYTES):
         self.seed = seed
         self.max_table_bytes = max_table_bytes
 
     def fit(self, X, y):
-        """Count labels per input pattern and take the majority. Returns self."""
+        """Count labels per input pattern and take the majority. Returns self.
+
+        The fitted attributes are replaced only when fit completes: an interrupted refit leaves
+        the previous model as it was.
+        """
+        budget = check_budget(self.max_table_bytes)
+        rng = check_seed(self.seed)
         X = check_bits(X)
         y = check_labels(y, X.shape[0])
-        k = check_k(X.shape[1], 30, where="a single lut's limit")
-        check_table_bytes((1 << k) * 2 * 8, self.max_table_bytes, f"A lut with k={k}")
-        key = np.random.default_rng(self.seed).integers(0, 2**64, dtype=np.uint64)
+        k = check_k(X.shape[1], X.shape[1])
+        check_memory(lut_fit_bytes(X.shape[0], k), budget, f"A lut with k={k} on {X.shape[0]:,} examples")
+        key = rng.integers(0, 2**64, dtype=np.uint64)
         addr = addresses(np.ascontiguousarray(X.T), range(k))
-        self.counts_ = np.bincount(addr * 2 + y, minlength=2 << k).reshape(1 << k, 2)
-        self.table_, self.random_ = table_from_counts(self.counts_, key)
-        self.k_ = self.n_features_in_ = k
+        counts = np.bincount(addr * 2 + y, minlength=2 << k).reshape(1 << k, 2)
+        del addr
+        table, random = table_from_counts(counts, key)
+        self.__dict__.update(counts_=counts, table_=table, random_=random, k_=k, n_features_in_=k,
+                             classes_=np.array([0, 1]))  # one step: all new attributes or none
         return self
 
     def predict(self, X):
@@ -56,7 +70,11 @@ class Lut(Estimator):
         self._check_fitted()
         X = check_bits(X)
         if X.shape[1] != self.k_:
-            raise ValueError(f"X has {X.shape[1]} bits per example, but this lut was fitted with k={self.k_}.")
+            raise ValueError(f"X has {X.shape[1]} features (bits per example), but Lut is expecting {self.k_} "
+                             f"features as input: it was fitted with k={self.k_}.")
+        n = X.shape[0]
+        check_memory({"input copy": n * self.k_, "addresses": 8 * n, "output": n}, check_budget(self.max_table_bytes),
+                     f"Predicting {n:,} examples")
         return self.table_[addresses(np.ascontiguousarray(X.T), range(self.k_))]
 
     def patterns(self):

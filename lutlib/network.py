@@ -3,7 +3,13 @@ import numpy as np
 
 from . import kernels_numpy
 from ._base import Estimator
-from ._validation import DEFAULT_MAX_TABLE_BYTES, check_bits, check_k, check_labels, check_table_bytes
+from ._memory import network_fit_bytes, network_predict_bytes
+from ._validation import (DEFAULT_MAX_TABLE_BYTES, check_bits, check_budget, check_flag, check_hidden, check_k,
+                          check_labels, check_memory, check_seed)
+
+#: predict works through the examples in chunks whose activations take at most this many bytes,
+#: so its peak memory is what it returns plus one chunk.
+PREDICT_CHUNK_BYTES = 64 * 2**20
 
 
 def numba_available():
@@ -26,6 +32,18 @@ def _kernels(backend):
     return kernels_numba
 
 
+def _threads(kernels):
+    """Threads that may run luts at the same time (each with its own counting buffers)."""
+    if kernels is kernels_numpy:
+        return 1
+    import numba
+    return numba.get_num_threads()
+
+
+def _backend_name(kernels):
+    return "numpy" if kernels is kernels_numpy else "numba"
+
+
 class LutNetwork(Estimator):
     """Hidden layers of k-input luts and one output lut, as in Chatterjee (2018).
 
@@ -33,26 +51,31 @@ class LutNetwork(Estimator):
     layer reads input bits). Layers are trained left to right; every lut's target is the final
     label y, and a trained layer's predictions on the training set are the next layer's input.
 
+    A scikit-learn classifier: labels are 0 and 1, ``classes_`` is ``[0, 1]``.
+
     Parameters
     ----------
-    hidden : tuple of int
+    hidden : tuple of int, default (1024,) * 5
         Number of luts in each hidden layer; ``()`` gives a single lut on k random input bits.
-    k : int
-        Inputs per lut.
-    seed : int
-        Seeds the wiring and the coins of tied rows; same seed, same network.
+    k : int, default 8
+        Inputs per lut (at most 30).
+    seed : int >= 0 or None, default 0
+        Seeds the wiring and the coins of tied rows; same seed, same network. None: fresh each fit.
     backend : {"auto", "numba", "numpy"}
         "numba" is fused and parallel; "numpy" runs anywhere. Both give identical networks.
     keep_counts : bool
         Keep every lut's (2^k, 2) count table in ``counts_`` (for small, explained networks).
-    max_table_bytes : int
-        Refuse, before training, networks whose tables exceed this many bytes.
+    max_table_bytes : int, default 2 GiB
+        Memory budget. fit refuses, before training, networks whose tables, counts, counting
+        buffers (per thread), activations and wiring exceed it; predict and layer_outputs
+        refuse the same way (predict works in chunks, so only a tiny budget stops it).
 
     Attributes (after fit)
     ----------------------
     wiring_ : list of (n_luts, k) int arrays, the inputs each lut reads from the layer before.
     tables_ : list of (n_luts, 2^k) uint8 arrays, the learned functions; the last is the output lut.
-    counts_ : list of (n_luts, 2^k, 2) arrays, only with keep_counts=True.
+    counts_ : list of (n_luts, 2^k, 2) arrays, only with keep_counts=True (else empty).
+    n_features_in_ : int; classes_ : array([0, 1]); train_accuracy_ : float.
 
     Example
     -------
@@ -73,58 +96,100 @@ class LutNetwork(Estimator):
         self.max_table_bytes = max_table_bytes
 
     def _layer_sizes(self):
-        hidden = tuple(self.hidden)
-        if any(isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1 for m in hidden):
-            raise ValueError(f"hidden must be a tuple of positive layer widths; got {self.hidden!r}.")
-        return hidden + (1,)
+        return check_hidden(self.hidden) + (1,)
 
     def fit(self, X, y):
-        """Train the layers left to right on bits X and 0/1 labels y. Returns self."""
+        """Train the layers left to right on bits X and 0/1 labels y. Returns self.
+
+        The fitted attributes are replaced only when fit completes: an interrupted refit
+        (Ctrl-C, Jupyter's stop button) leaves the previous network as it was.
+        """
+        sizes = self._layer_sizes()
+        keep_counts = check_flag(self.keep_counts, "keep_counts")
+        budget = check_budget(self.max_table_bytes)
+        rng = check_seed(self.seed)
+        kernels = _kernels(self.backend)
         X = check_bits(X)
         y = check_labels(y, X.shape[0])
-        sizes = self._layer_sizes()
-        kernels = _kernels(self.backend)
         widths = (X.shape[1],) + sizes
-        for i, (fan_in, m) in enumerate(zip(widths[:-1], sizes)):
+        for i, fan_in in enumerate(widths[:-1]):
             where = "the input" if i == 0 else f"hidden layer {i} (width {fan_in})"
-            check_k(self.k, fan_in, where=where)
-        per_row = 1 + (16 if self.keep_counts else 0)
-        check_table_bytes(sum(sizes) * (1 << self.k) * per_row, self.max_table_bytes,
-                          f"A network of {sum(sizes):,} luts with k={self.k}")
+            k = check_k(self.k, fan_in, where=where)
+        need = network_fit_bytes(X.shape[0], X.shape[1], sizes, k, keep_counts, _backend_name(kernels),
+                                 _threads(kernels))
+        check_memory(need, budget, f"A network of {sum(sizes):,} luts with k={k} on {X.shape[0]:,} examples")
 
-        rng = np.random.default_rng(self.seed)
-        self.wiring_, self.tables_, self.counts_ = [], [], []
+        wiring_, tables_, counts_ = [], [], []
         A = np.ascontiguousarray(X.T)
         for fan_in, m in zip(widths[:-1], sizes):
-            wiring = _random_wiring(rng, m, fan_in, self.k)
+            wiring = _random_wiring(rng, m, fan_in, k)
             keys = rng.integers(0, 2**64, size=m, dtype=np.uint64)
-            tables, A, counts = kernels.fit_layer(A, y, wiring, keys, keep_counts=self.keep_counts)
-            self.wiring_.append(wiring)
-            self.tables_.append(tables)
-            if self.keep_counts:
-                self.counts_.append(counts)
-        self.n_features_in_ = X.shape[1]
-        self.train_accuracy_ = float(np.mean(A[0] == y))
+            tables, A, counts = kernels.fit_layer(A, y, wiring, keys, keep_counts=keep_counts)
+            wiring_.append(wiring)
+            tables_.append(tables)
+            if keep_counts:
+                counts_.append(counts)
+        # one step: the new network replaces the old one whole, or not at all
+        self.__dict__.update(wiring_=wiring_, tables_=tables_, counts_=counts_, n_features_in_=X.shape[1],
+                             classes_=np.array([0, 1]), train_accuracy_=float(np.mean(A[0] == y)))
         return self
 
-    def layer_outputs(self, X):
-        """Outputs of every layer on X: a list of (n_examples, n_luts) uint8 arrays, output last."""
+    def _check_input(self, X):
         self._check_fitted()
         X = check_bits(X)
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} bits per example; the network was fitted on "
+            raise ValueError(f"X has {X.shape[1]} features (bits per example), but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input: it was fitted on "
                              f"{self.n_features_in_}.")
-        kernels = _kernels(self.backend)
-        A = np.ascontiguousarray(X.T)
-        outputs = []
-        for wiring, tables in zip(self.wiring_, self.tables_):
+        return X
+
+    def _propagate(self, kernels, A, layers):
+        """Yield each layer's outputs (features-major) on activations A, checking the wiring first."""
+        for i, (wiring, tables) in enumerate(layers):
+            if wiring.shape[0] != tables.shape[0] or (wiring.size and (wiring.min() < 0
+                                                                      or wiring.max() >= A.shape[0])):
+                raise ValueError(f"Layer {i + 1} of this {type(self).__name__} is inconsistent: its wiring "
+                                 f"reads inputs 0..{wiring.max()} of a layer with {A.shape[0]}; refit it.")
             A = kernels.predict_layer(A, wiring, tables)
-            outputs.append(A.T)
-        return outputs
+            yield A
+
+    def _sizes_fitted(self):
+        return tuple(t.shape[0] for t in self.tables_)
+
+    def layer_outputs(self, X):
+        """Outputs of every layer on X: a list of (n_examples, n_luts) uint8 arrays, output last."""
+        X = self._check_input(X)
+        kernels = _kernels(self.backend)
+        need = network_predict_bytes(X.shape[0], X.shape[1], self._sizes_fitted(), _backend_name(kernels),
+                                     _threads(kernels), keep_all=True)
+        check_memory(need, check_budget(self.max_table_bytes),
+                     f"The outputs of every layer on {X.shape[0]:,} examples (predict needs less)")
+        A = np.ascontiguousarray(X.T)
+        return [out.T for out in self._propagate(kernels, A, zip(self.wiring_, self.tables_))]
 
     def predict(self, X):
-        """Predicted 0/1 label of each example."""
-        return np.ascontiguousarray(self.layer_outputs(X)[-1][:, 0])
+        """Predicted 0/1 label of each example.
+
+        Works through the examples in chunks and keeps only the previous layer's outputs of
+        the current chunk, so memory is the returned labels plus one chunk's activations.
+        """
+        X = self._check_input(X)
+        kernels = _kernels(self.backend)
+        n, d = X.shape
+        sizes = self._sizes_fitted()
+        name, threads = _backend_name(kernels), _threads(kernels)
+        per_example = sum(network_predict_bytes(1, d, sizes, name, threads).values())
+        rows = max(1, min(n, PREDICT_CHUNK_BYTES // per_example))
+        check_memory({"output": n, **network_predict_bytes(rows, d, sizes, name, threads)},
+                     check_budget(self.max_table_bytes), f"Predicting {n:,} examples ({rows:,} at a time)")
+        out = np.empty(n, dtype=np.uint8)
+        layers = list(zip(self.wiring_, self.tables_))
+        for start in range(0, n, rows):
+            A = np.ascontiguousarray(X[start:start + rows].T)
+            for A in self._propagate(kernels, A, layers):
+                pass
+            out[start:start + rows] = A[0]
+        return out
 
     def layer_scores(self, X, y):
         """Accuracy of every lut against y, summarized per layer.

@@ -95,10 +95,18 @@ def test_sklearn_conventions(rng):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"k": 40}, "larger than the input"),
+    ({"k": 40}, "k=40 is too large"),
+    ({"k": 31, "max_table_bytes": 2**62}, "k=31 is too large"),
     ({"k": 4, "hidden": (2,)}, "hidden layer 1"),
     ({"k": 0}, "positive integer"),
     ({"hidden": (4, -1)}, "positive layer widths"),
+    ({"hidden": 8}, r"tuple of layer widths, e.g. \(8,\)"),
+    ({"hidden": None}, "tuple of layer widths"),
+    ({"seed": -1}, "seed must be None or a non-negative integer; got -1"),
+    ({"seed": 1.5}, "seed must be"),
+    ({"keep_counts": "no"}, "keep_counts must be True or False; got 'no'"),
+    ({"max_table_bytes": None}, "max_table_bytes must be a positive integer"),
+    ({"max_table_bytes": 0}, "max_table_bytes must be a positive integer"),
     ({"backend": "cuda"}, "backend must be"),
     ({"k": 12, "hidden": (1000,) * 3, "max_table_bytes": 10**6}, "bytes"),
 ])
@@ -108,10 +116,16 @@ def test_bad_parameters_get_clear_errors(rng, params, message):
         LutNetwork(**{"hidden": (8,), "k": 2, **params}).fit(X, y)
 
 
+def test_k_larger_than_the_input_is_refused(rng):
+    X, y = parity_data(rng, d=6)
+    with pytest.raises(ValueError, match="k=7 is larger than the input, which has only 6 bits"):
+        LutNetwork(hidden=(8,), k=7).fit(X, y)
+
+
 def test_predict_checks_input_width(rng):
     X, y = parity_data(rng)
     net = LutNetwork(hidden=(4,), k=2).fit(X, y)
-    with pytest.raises(ValueError, match="fitted on 32"):
+    with pytest.raises(ValueError, match="X has 10 features .*, but LutNetwork is expecting 32 features"):
         net.predict(X[:, :10])
 
 
