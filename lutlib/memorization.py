@@ -1,0 +1,263 @@
+"""Memorization metrics, for neural networks and lut networks alike.
+
+- ``gini``: inequality of a distribution (of loss sensitivities, for instance).
+- ``critical_samples`` / ``critical_sample_ratio``: Arpit et al. (2017)'s adversarial search in a box.
+- ``easiness``: per-example error after one epoch over many initializations, with the binomial baseline.
+- ``memorization_scores``: Feldman & Zhang (2020)'s score, for any estimator with fit/predict.
+- ``lut_loo_memorization``: the exact leave-one-out score of a single ``Lut``, from its counts.
+- ``flip_sensitivity``, ``lut_critical_samples``: the lut counterparts of input sensitivity and CSR.
+
+The loss sensitivity of Arpit et al. is recorded while an ``MLP`` trains: ``fit(..., sensitivity=True)``.
+
+>>> gini([1, 1, 1, 1])
+0.0
+"""
+from dataclasses import dataclass
+from math import lgamma, exp, log
+
+import numpy as np
+
+from ._tiebreak import coin_bits
+from ._validation import check_bits, check_labels
+from .kernels_numpy import addresses
+
+#: Arpit et al.'s search parameters on their pixel scale 0..255, here for inputs scaled to [0, 1].
+LASS_ALPHA, LASS_BETA, LASS_RADIUS = 0.25 / 255, 0.2 / 255, 0.3 / 255
+
+
+def gini(values):
+    """Gini coefficient of non-negative values: 0 when all are equal, (n-1)/n when one holds all.
+
+    >>> gini([1, 1, 1, 1]), gini([0, 0, 0, 4])
+    (0.0, 0.75)
+    """
+    v = np.sort(np.asarray(values, dtype=np.float64).ravel())
+    if v.size == 0:
+        raise ValueError("gini needs at least one value.")
+    if not np.isfinite(v).all() or v[0] < 0:
+        raise ValueError("gini needs finite, non-negative values.")
+    total = v.sum()
+    if total == 0:
+        return 0.0
+    n = v.size
+    return float(2 * np.dot(np.arange(1, n + 1), v) / (n * total) - (n + 1) / n)
+
+
+# ---------------------------------------------------------------------- critical samples (networks)
+def critical_samples(model, X, radius=LASS_RADIUS, alpha=LASS_ALPHA, beta=LASS_BETA, steps=20, seed=0,
+                     bounds=None):
+    """Langevin adversarial sample search (Arpit et al. 2017): which examples are critical?
+
+    x is critical if some x' with ||x' - x||_inf <= radius gets a different predicted class.
+    Starting from x' = x, each step moves x' <- clip(x' + alpha * sign(d loss_k / dx') + beta * eta),
+    where loss_k is the cross-entropy for the class k predicted at x, eta ~ N(0, I), and clip
+    projects back into the box (and into ``bounds``, e.g. (0, 1), if given). A sample found critical
+    at any step stays critical. ``model`` needs ``predict`` and ``input_gradient(X, y)`` (an MLP).
+
+    Scale: the defaults are the paper's alpha = 0.25, beta = 0.2, r = 0.3 on the 0..255 pixel
+    scale, divided by 255 for inputs in [0, 1] (as in the authors' released search code), with
+    ``steps=20`` iterations (their code runs up to 100 and stops early when fewer than 20 new
+    critical samples appear in an iteration). Inputs on another scale: scale the three numbers.
+
+    Returns (critical (n,) bool, X_adv (n, d) float32: the last point searched for each example,
+    the first point found for critical ones).
+
+    >>> from lutlib.nn import MLP
+    >>> net = MLP(hidden=(), seed=0).fit(np.float32([[0.0], [1.0]]), [0, 1], epochs=1)
+    >>> net.coefs_[0][:] = [[-1.0, 1.0]]; net.intercepts_[0][:] = 0
+    >>> critical_samples(net, np.float32([[0.1], [2.0]]), radius=0.2, alpha=0.1, beta=0.0)[0].tolist()
+    [True, False]
+    """
+    from ._nn_checks import check_features
+    X = check_features(X)
+    for name, v in (("radius", radius), ("alpha", alpha), ("beta", beta)):
+        if not (np.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0; got {v!r}.")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be a positive integer; got {steps!r}.")
+    rng = np.random.default_rng(seed)
+    y0 = model.predict(X)
+    lo, hi = X - np.float32(radius), X + np.float32(radius)
+    if bounds is not None:
+        lo, hi = np.maximum(lo, bounds[0]), np.minimum(hi, bounds[1])
+    X_adv = X.copy()
+    critical = np.zeros(len(X), dtype=bool)
+    for _ in range(steps):
+        todo = np.flatnonzero(~critical)
+        if len(todo) == 0:
+            break
+        Xa = X_adv[todo]
+        Xa += np.float32(alpha) * np.sign(model.input_gradient(Xa, y0[todo]))
+        if beta:
+            Xa += np.float32(beta) * rng.standard_normal(Xa.shape, dtype=np.float32)
+        np.clip(Xa, lo[todo], hi[todo], out=Xa)
+        X_adv[todo] = Xa
+        critical[todo] = model.predict(Xa) != y0[todo]
+    return critical, X_adv
+
+
+def critical_sample_ratio(model, X, **search):
+    """Fraction of critical samples in X; the search parameters are those of ``critical_samples``.
+
+    >>> from lutlib.nn import MLP
+    >>> net = MLP(hidden=(), seed=0).fit(np.float32([[0.0], [1.0]]), [0, 1], epochs=1)
+    >>> 0.0 <= critical_sample_ratio(net, np.float32([[0.4], [0.6]])) <= 1.0
+    True
+    """
+    return float(critical_samples(model, X, **search)[0].mean())
+
+
+# ---------------------------------------------------------------------- estimators fitted many times
+def _fresh(estimator, seed):
+    """An unfitted copy of estimator with the given seed (when it has a seed parameter)."""
+    params = estimator.get_params()
+    if "seed" in params:
+        params["seed"] = seed
+    elif "random_state" in params:
+        params["random_state"] = seed
+    return type(estimator)(**params)
+
+
+def _binomial_pmf(n, p):
+    k = np.arange(n + 1)
+    if p <= 0 or p >= 1:
+        return (k == (0 if p <= 0 else n)).astype(float)
+    logc = np.array([lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1) for i in k])
+    return np.exp(logc + k * log(p) + (n - k) * log(1 - p))
+
+
+@dataclass
+class Easiness:
+    """Per-example misclassification counts over ``n_runs`` models, and the binomial baseline.
+
+    error_rate : (n,) fraction of runs that misclassified each example.
+    mean_error : the average error rate p over all examples and runs.
+    binomial : (n_runs + 1,) expected number of examples misclassified j = 0..n_runs times if every
+        example were equally hard (each run errs on each example with probability p, independently).
+    observed : (n_runs + 1,) the number of examples misclassified j times.
+    """
+    error_rate: np.ndarray
+    n_runs: int
+    mean_error: float
+    binomial: np.ndarray
+    observed: np.ndarray
+
+
+def easiness(estimator, X, y, n_runs=100, seed=0):
+    """Arpit et al.'s easiness: train ``n_runs`` copies (seeds seed, seed+1, ...) and count errors.
+
+    Each copy is fitted with its own seed (initialization and data order) and evaluated on the
+    training examples. For "after one epoch" pass an estimator that trains one epoch, e.g.
+    ``MLP(hidden=(512,), epochs=1)``. Works for any estimator with get_params/fit/predict.
+
+    >>> from lutlib import LutNetwork
+    >>> X = np.random.default_rng(0).integers(0, 2, (100, 8)); y = X[:, 0]
+    >>> e = easiness(LutNetwork(hidden=(4,), k=2), X, y, n_runs=5)
+    >>> e.observed.sum(), round(float(e.binomial.sum()), 6)
+    (np.int64(100), 100.0)
+    """
+    if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
+        raise ValueError(f"n_runs must be a positive integer; got {n_runs!r}.")
+    y = np.asarray(y)
+    errors = np.zeros(len(y), dtype=np.int64)
+    for run in range(n_runs):
+        errors += _fresh(estimator, seed + run).fit(X, y).predict(X) != y
+    p = float(errors.mean() / n_runs)
+    return Easiness(errors / n_runs, n_runs, p, len(y) * _binomial_pmf(n_runs, p),
+                    np.bincount(errors, minlength=n_runs + 1))
+
+
+@dataclass
+class MemorizationScores:
+    """Feldman-Zhang scores: score = p_in - p_out per example (NaN where n_in or n_out is 0)."""
+    score: np.ndarray
+    p_in: np.ndarray
+    p_out: np.ndarray
+    n_in: np.ndarray
+    n_out: np.ndarray
+
+
+def memorization_scores(estimator, X, y, n_models=100, subset=0.7, seed=0, progress=None):
+    """Feldman & Zhang (2020): P(correct on i | i in the training subset) - P(correct | i held out).
+
+    Trains ``n_models`` fresh copies of ``estimator`` (seeds seed, seed+1, ...) each on a random
+    subset of ``round(subset * n)`` examples drawn without replacement, predicts every example,
+    and averages correctness separately over the models that saw and did not see each example.
+    Works for ``LutNetwork``, ``MLP`` or any estimator with get_params/fit/predict.
+    ``progress``: optional callable run after each model with its index.
+
+    >>> from lutlib import LutNetwork
+    >>> X = np.random.default_rng(0).integers(0, 2, (60, 6)); y = X[:, 0] ^ X[:, 1]
+    >>> s = memorization_scores(LutNetwork(hidden=(4,), k=2), X, y, n_models=20)
+    >>> s.score.shape, bool(np.all((s.n_in + s.n_out) == 20))
+    ((60,), True)
+    """
+    y = np.asarray(y)
+    n = len(y)
+    if not 0 < subset < 1:
+        raise ValueError(f"subset must be a fraction in (0, 1); got {subset!r}.")
+    if isinstance(n_models, bool) or not isinstance(n_models, (int, np.integer)) or n_models < 1:
+        raise ValueError(f"n_models must be a positive integer; got {n_models!r}.")
+    m = int(round(subset * n))
+    if not 0 < m < n:
+        raise ValueError(f"subset={subset} of {n} examples leaves no example in or none out.")
+    rng = np.random.default_rng(seed)
+    hits_in, hits_out = np.zeros(n), np.zeros(n)
+    n_in = np.zeros(n, dtype=np.int64)
+    X_all = np.asarray(X)
+    for t in range(n_models):
+        chosen = np.zeros(n, dtype=bool)
+        chosen[rng.choice(n, size=m, replace=False)] = True
+        correct = _fresh(estimator, seed + t).fit(X_all[chosen], y[chosen]).predict(X_all) == y
+        hits_in += correct & chosen
+        hits_out += correct & ~chosen
+        n_in += chosen
+        if progress is not None:
+            progress(t)
+    n_out = n_models - n_in
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_in, p_out = hits_in / n_in, hits_out / n_out
+    return MemorizationScores(p_in - p_out, p_in, p_out, n_in, n_out)
+
+
+# ---------------------------------------------------------------------- luts
+def lut_loo_memorization(lut, X, y, ties="coin"):
+    """Exact leave-one-out memorization of every training example of a single fitted ``Lut``.
+
+    score_i = [f(x_i) == y_i] - [f_{-i}(x_i) == y_i], where f_{-i} is the lut refitted without
+    example i: its counts at row p(x_i) lose one y_i, nothing else changes. ``ties="coin"`` breaks
+    ties with the lut's own seeded coins (exactly what refitting ``Lut(seed)`` gives; needs an
+    integer seed); ``ties="expected"`` counts a tie as half correct (the average over coins).
+    X, y must be the data the lut was fitted on. No retraining: O(n).
+
+    >>> from lutlib import Lut
+    >>> X, y = [[0], [0], [0], [1]], [1, 1, 0, 1]
+    >>> lut_loo_memorization(Lut(seed=0).fit(X, y), X, y, ties="expected").tolist()
+    [0.5, 0.5, 0.0, 0.5]
+    """
+    lut._check_fitted()
+    X = check_bits(X)
+    y = check_labels(y, X.shape[0])
+    if X.shape[1] != lut.k_:
+        raise ValueError(f"X has {X.shape[1]} bits per example, but the lut was fitted with k={lut.k_}.")
+    if ties not in ("coin", "expected"):
+        raise ValueError(f"ties must be 'coin' or 'expected'; got {ties!r}.")
+    addr = addresses(np.ascontiguousarray(X.T), range(lut.k_))
+    counts = np.bincount(addr * 2 + y, minlength=2 << lut.k_).reshape(-1, 2)
+    if not np.array_equal(counts, lut.counts_):
+        raise ValueError("X, y are not the data this lut was fitted on (the counts differ); "
+                         "the leave-one-out score needs the training set.")
+    own = lut.counts_[addr, y] - 1          # count of the example's own label without it
+    other = lut.counts_[addr, 1 - y]
+    if ties == "coin":
+        if isinstance(lut.seed, bool) or not isinstance(lut.seed, (int, np.integer)):
+            raise ValueError("ties='coin' needs a lut fitted with an integer seed (its coins are then "
+                             "known); use ties='expected' for seed=None.")
+        key = np.random.default_rng(lut.seed).integers(0, 2**64, dtype=np.uint64)   # as Lut.fit draws it
+        tie_in = (coin_bits(key, addr) == y).astype(float)
+        tie_out = tie_in
+    else:
+        tie_in = tie_out = np.full(len(y), 0.5)
+    correct_in = np.where(own + 1 > other, 1.0, np.where(own + 1 < other, 0.0, tie_in))
+    correct_out = np.where(own > other, 1.0, np.where(own < other, 0.0, tie_out))
+    return correct_in - correct_out

@@ -1,0 +1,451 @@
+"""A multilayer perceptron in numpy, small enough to read in one sitting.
+
+ReLU hidden layers, a softmax output and the cross-entropy loss, trained by minibatch SGD (with
+momentum) or Adam, in float32 with BLAS matrix products. Everything an experiment on memorization
+reads is exposed: per-example losses, gradients with respect to the inputs, masks on hidden units
+(example-tied dropout) and on weights (lottery tickets, with rewinding).
+
+The forward pass of one hidden layer is ``a = relu(a_prev @ W + b) * s``, where ``s`` multiplies
+the units by a mask and, while training with dropout, by ``keep / (1 - dropout)``. Backward is the
+chain rule written out in ``_backward``: no autograd.
+
+>>> import numpy as np
+>>> X = np.random.default_rng(0).normal(size=(300, 2)).astype(np.float32)
+>>> y = (X[:, 0] * X[:, 1] > 0).astype(int)            # XOR of the signs: not linear
+>>> net = MLP(hidden=(32,), lr=0.1, seed=0).fit(X, y, epochs=60)
+>>> net.score(X, y) > 0.9
+True
+"""
+import time
+
+import numpy as np
+
+from ._base import Estimator
+from ._validation import DEFAULT_MAX_TABLE_BYTES
+from ._nn_checks import check_features, check_hyperparameters, check_int_labels, check_unit_mask, weight_bytes
+from .nn_masks import LotteryTicketMixin, example_tied_masks
+
+__all__ = ["MLP", "example_tied_masks"]
+
+
+class MLP(LotteryTicketMixin, Estimator):
+    """A ReLU network with a softmax output, trained on cross-entropy; scikit-learn conventions.
+
+    Parameters
+    ----------
+    hidden : tuple of int
+        Widths of the hidden layers; ``()`` is multinomial logistic regression.
+    n_classes : int or None
+        Number of classes; None takes ``max(y) + 1`` at the first fit. Any number works, up to one
+        class per example.
+    seed : int or None
+        Seeds the initial weights, the order of the examples, dropout and input noise.
+    weight_decay : float
+        L2 penalty ``weight_decay / 2 * sum(W**2)`` over the weight matrices (not the biases).
+    dropout : float in [0, 1)
+        Probability of dropping each hidden unit while training (inverted dropout).
+    input_noise : float
+        Standard deviation of Gaussian noise added to the inputs while training.
+    optimizer : {"sgd", "adam"}
+        SGD with (heavy-ball) momentum, or Adam (beta1 = 0.9, beta2 = 0.999).
+    lr : float or None
+        Learning rate; None gives 0.05 for SGD and 0.001 for Adam.
+    momentum : float in [0, 1)
+        SGD momentum (ignored by Adam).
+    batch_size : int
+    epochs : int
+        Epochs run by ``fit`` when it is not given ``epochs``.
+    snapshot_epochs : tuple of int
+        Keep a copy of the weights after these epochs, for ``rewind``; the initial weights
+        (epoch 0) are always kept.
+    max_weight_bytes : int
+        Refuse, before allocating, a network whose weights and optimizer state exceed this.
+
+    Attributes (after fit)
+    ----------------------
+    coefs_, intercepts_ : lists of float32 arrays, one per layer, output last.
+    weight_masks_ : list of bool arrays or None (see ``prune`` and ``set_weight_masks``).
+    history_ : dict of lists, one entry per epoch: ``epoch``, ``loss`` and ``accuracy`` (running
+        training figures, in training mode, from the minibatches as they were seen: no second
+        pass), ``val_loss``, ``val_accuracy`` (when ``validation`` is given), ``seconds``; with
+        ``record``: ``example_loss``, ``example_correct`` (per recorded example, when it was seen),
+        and with ``sensitivity=True`` also ``loss_sensitivity`` and ``sensitivity_gini``.
+    loss_sensitivity_ : mean of ||d loss_i / d x_i||_1 over the steps where example i was in the
+        minibatch, over all epochs trained (Arpit et al. 2017); with ``sensitivity=True``.
+    """
+
+    def __init__(self, hidden=(512,), n_classes=None, seed=0, weight_decay=0.0, dropout=0.0,
+                 input_noise=0.0, optimizer="sgd", lr=None, momentum=0.9, batch_size=128, epochs=10,
+                 snapshot_epochs=(), max_weight_bytes=DEFAULT_MAX_TABLE_BYTES):
+        self.hidden = hidden
+        self.n_classes = n_classes
+        self.seed = seed
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.input_noise = input_noise
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.snapshot_epochs = snapshot_epochs
+        self.max_weight_bytes = max_weight_bytes
+
+    # ------------------------------------------------------------------ set-up
+    def _init(self, n_features, n_classes):
+        check_hyperparameters(self)
+        sizes = (n_features,) + tuple(self.hidden) + (n_classes,)
+        weight_bytes(sizes, self.optimizer, self.max_weight_bytes)       # raises before allocating
+        init_seq, train_seq = np.random.SeedSequence(self.seed).spawn(2)
+        init_rng = np.random.default_rng(init_seq)
+        self._rng = np.random.default_rng(train_seq)
+        # He initialization for ReLU layers, zero biases.
+        self.coefs_ = [(init_rng.standard_normal((m, n), dtype=np.float32) * np.float32(np.sqrt(2 / m)))
+                       for m, n in zip(sizes[:-1], sizes[1:])]
+        self.intercepts_ = [np.zeros(n, dtype=np.float32) for n in sizes[1:]]
+        self.weight_masks_ = None
+        self.n_features_in_, self.n_classes_ = n_features, n_classes
+        self.classes_ = np.arange(n_classes)
+        self.epochs_done_ = 0
+        self.snapshots_ = {0: self._params_copy()}
+        self.history_ = {"epoch": [], "loss": [], "accuracy": [], "seconds": []}
+        self._reset_optimizer()
+
+    def _reset_optimizer(self):
+        params = self.coefs_ + self.intercepts_
+        n_states = {"sgd": 1 if self.momentum else 0, "adam": 2}[self.optimizer]
+        self._state = [[np.zeros_like(p) for p in params] for _ in range(n_states)]
+        self._step = 0
+
+    def _params_copy(self):
+        return [p.copy() for p in self.coefs_ + self.intercepts_]
+
+    def _set_params_from(self, arrays):
+        n = len(self.coefs_)
+        self.coefs_ = [a.copy() for a in arrays[:n]]
+        self.intercepts_ = [a.copy() for a in arrays[n:]]
+        if self.weight_masks_ is not None:
+            for W, M in zip(self.coefs_, self.weight_masks_):
+                W *= M
+
+    # ------------------------------------------------------------------ forward and backward
+    def _forward(self, X, scales):
+        """Activations of every layer (input first) and the logits. scales: per hidden layer or None."""
+        acts = [X]
+        for W, b, s in zip(self.coefs_[:-1], self.intercepts_[:-1], scales):
+            a = acts[-1] @ W
+            a += b
+            np.maximum(a, 0, out=a)
+            if s is not None:
+                a *= s
+            acts.append(a)
+        logits = acts[-1] @ self.coefs_[-1] + self.intercepts_[-1]
+        return acts, logits
+
+    def _backward(self, acts, scales, g):
+        """Weight and bias gradients of the loss whose gradient with respect to the logits is g."""
+        dW, db = [], []
+        for layer in range(len(self.coefs_) - 1, -1, -1):
+            dW.append(acts[layer].T @ g)
+            db.append(g.sum(axis=0))
+            if layer > 0:
+                g = self._down(g, layer, acts, scales)
+        return dW[::-1], db[::-1]
+
+    def _down(self, g, layer, acts, scales):
+        """Gradient with respect to the input of ``layer`` (the output of the layer below)."""
+        g = g @ self.coefs_[layer].T
+        if layer > 0:
+            g *= acts[layer] > 0                  # ReLU (and any zeroed unit) passes no gradient
+            if scales[layer - 1] is not None:
+                g *= scales[layer - 1]
+        return g
+
+    def _input_grad(self, acts, scales, g):
+        """Gradient with respect to the network's input, from the gradient g at the logits."""
+        for layer in range(len(self.coefs_) - 1, -1, -1):
+            g = self._down(g, layer, acts, scales)
+        return g
+
+    @staticmethod
+    def _softmax_xent(logits, y):
+        """Per-example losses, and the gradient of each example's loss with respect to its logits."""
+        z = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        total = e.sum(axis=1, keepdims=True)
+        rows = np.arange(len(y))
+        losses = np.log(total[:, 0]) - z[rows, y]
+        g = e / total
+        g[rows, y] -= 1
+        return losses, g
+
+    def _update(self, dW, db):
+        """One optimizer step; weight decay added here, weight masks keep pruned weights at zero."""
+        lr = np.float32(self._lr())
+        grads = dW + db
+        params = self.coefs_ + self.intercepts_
+        for i, W in enumerate(self.coefs_):
+            if self.weight_decay:
+                grads[i] += np.float32(self.weight_decay) * W
+            if self.weight_masks_ is not None:
+                grads[i] *= self.weight_masks_[i]
+        self._step += 1
+        if self.optimizer == "adam":
+            m, v = self._state
+            b1, b2, t = 0.9, 0.999, self._step
+            step = lr * np.float32(np.sqrt(1 - b2**t) / (1 - b1**t))
+            for p, g, mi, vi in zip(params, grads, m, v):
+                mi *= b1
+                mi += (1 - b1) * g
+                vi *= b2
+                vi += (1 - b2) * g * g
+                p -= step * mi / (np.sqrt(vi) + np.float32(1e-8))
+        elif self._state:
+            for p, g, vi in zip(params, grads, self._state[0]):
+                vi *= np.float32(self.momentum)
+                vi += g
+                p -= lr * vi
+        else:
+            for p, g in zip(params, grads):
+                p -= lr * g
+
+    def _lr(self):
+        return self.lr if self.lr is not None else {"sgd": 0.05, "adam": 0.001}[self.optimizer]
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X, y, epochs=None, validation=None, record=None, sensitivity=False, unit_mask=None):
+        """Start from fresh weights and train for ``epochs`` (default: ``self.epochs``). Returns self.
+
+        validation : (X_val, y_val) evaluated after every epoch, or None.
+        record : None, "all" or indices of training examples whose loss and correctness are
+            recorded every epoch (when each was seen, in training mode: no extra pass).
+        sensitivity : record the loss sensitivity ||d loss_i / d x_i||_1 of the recorded examples
+            (all examples when ``record`` is None).
+        unit_mask : masks on hidden units per training example (see ``example_tied_masks``): an
+            array for the last hidden layer, or a dict {hidden layer index: array}.
+
+        If training fails (bad input, a loss that becomes NaN), the estimator is left as it was.
+        """
+        saved = dict(self.__dict__)
+        try:
+            for name in [k for k in self.__dict__ if k.endswith("_") and not k.startswith("_")]:
+                del self.__dict__[name]
+            return self.partial_fit(X, y, epochs=self.epochs if epochs is None else epochs,
+                                    validation=validation, record=record, sensitivity=sensitivity,
+                                    unit_mask=unit_mask)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def partial_fit(self, X, y, epochs=1, validation=None, record=None, sensitivity=False, unit_mask=None):
+        """Train ``epochs`` more epochs (1 by default), starting from fresh weights on the first call.
+
+        Same arguments as ``fit``. Epoch-by-epoch experiments call this in a loop.
+        """
+        X = check_features(X)
+        if not hasattr(self, "coefs_"):
+            n_classes = self.n_classes
+            if n_classes is None:
+                n_classes = int(check_int_labels(y, X.shape[0]).max()) + 1
+            self._init(X.shape[1], n_classes)
+        else:
+            check_hyperparameters(self)
+        self._check_n_features(X)
+        y = check_int_labels(y, X.shape[0], self.n_classes_)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"epochs must be a positive integer; got {epochs!r}.")
+        masks = self._unit_masks(unit_mask, X.shape[0])
+        if validation is not None:
+            Xv, yv = validation
+            Xv = check_features(Xv, "validation X")
+            self._check_n_features(Xv)
+            yv = check_int_labels(yv, Xv.shape[0], self.n_classes_, "validation y")
+        rec = self._recorded(record, sensitivity, X.shape[0])
+        for _ in range(epochs):
+            self._epoch(X, y, masks, rec, sensitivity)
+            if validation is not None:
+                self.history_.setdefault("val_loss", []).append(float(self.loss_per_example(Xv, yv).mean()))
+                self.history_.setdefault("val_accuracy", []).append(self.score(Xv, yv))
+        return self
+
+    def _recorded(self, record, sensitivity, n):
+        if record is None and not sensitivity:
+            return None
+        if record is None or (isinstance(record, str) and record == "all"):
+            return np.arange(n)
+        idx = np.asarray(record)
+        if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer) or len(idx) == 0:
+            raise ValueError(f"record must be None, 'all' or a 1-D array of example indices; got {record!r}.")
+        if idx.min() < 0 or idx.max() >= n or len(np.unique(idx)) != len(idx):
+            raise ValueError(f"record indices must be distinct and in 0..{n - 1}.")
+        return idx
+
+    def _epoch(self, X, y, masks, rec, sensitivity):
+        start, n = time.perf_counter(), X.shape[0]
+        before = (self._params_copy(), [[s.copy() for s in st] for st in self._state], self._step)
+        epoch = self.epochs_done_ + 1
+        if rec is not None:
+            slot = np.full(n, -1)
+            slot[rec] = np.arange(len(rec))
+            ex_loss = np.full(len(rec), np.nan, dtype=np.float32)
+            ex_correct = np.zeros(len(rec), dtype=bool)
+            sens = np.zeros(len(rec), dtype=np.float32)
+        keep = np.float32(1 - self.dropout)
+        loss_sum, hits = 0.0, 0
+        order = self._rng.permutation(n)
+        for lo in range(0, n, self.batch_size):
+            idx = order[lo:lo + self.batch_size]
+            Xb, yb = X[idx], y[idx]
+            if self.input_noise:
+                Xb = Xb + np.float32(self.input_noise) * self._rng.standard_normal(Xb.shape, dtype=np.float32)
+            scales = []
+            for layer, width in enumerate(self.hidden):
+                s = masks[layer][idx] if masks[layer] is not None and masks[layer].ndim == 2 else masks[layer]
+                if self.dropout:
+                    d = (self._rng.random((len(idx), width), dtype=np.float32) < keep) / keep
+                    s = d if s is None else d * s
+                scales.append(s)
+            acts, logits = self._forward(Xb, scales)
+            losses, g = self._softmax_xent(logits, yb)
+            batch_loss = float(losses.sum())
+            if not np.isfinite(batch_loss):
+                self._set_params_from(before[0])
+                self._state, self._step = before[1], before[2]
+                raise FloatingPointError(
+                    f"The training loss became {batch_loss} in epoch {epoch} (examples {lo}-{lo + len(idx) - 1} "
+                    f"of the epoch); stopped. Try a smaller learning rate than lr={self._lr()}. The weights "
+                    f"are those from before epoch {epoch}.")
+            loss_sum += batch_loss
+            correct = logits.argmax(axis=1) == yb
+            hits += int(correct.sum())
+            g /= np.float32(len(idx))
+            if rec is not None:
+                r = slot[idx]
+                sel = r >= 0
+                ex_loss[r[sel]], ex_correct[r[sel]] = losses[sel], correct[sel]
+            dW, db = self._backward(acts, scales, g)
+            if sensitivity and sel.any():  # d loss_i / d x_i of the recorded rows only
+                rows = np.flatnonzero(sel)
+                gx = self._input_grad([a[rows] for a in acts], [s if s is None or s.ndim == 1 else s[rows]
+                                                                for s in scales], g[rows] * np.float32(len(idx)))
+                sens[r[rows]] += np.abs(gx).sum(axis=1)
+            self._update(dW, db)
+        self.epochs_done_ = epoch
+        h = self.history_
+        h["epoch"].append(epoch)
+        h["loss"].append(loss_sum / n)
+        h["accuracy"].append(hits / n)
+        if rec is not None:
+            h.setdefault("example_loss", []).append(ex_loss)
+            h.setdefault("example_correct", []).append(ex_correct)
+        if sensitivity:
+            self._add_sensitivity(rec, sens)
+        if epoch in tuple(self.snapshot_epochs):
+            self.snapshots_[epoch] = self._params_copy()
+        h["seconds"].append(time.perf_counter() - start)
+
+    def _add_sensitivity(self, rec, sens):
+        from .memorization import gini
+        h = self.history_
+        h.setdefault("loss_sensitivity", []).append(sens)
+        h.setdefault("sensitivity_gini", []).append(gini(sens))
+        total = getattr(self, "_sens_sum", None)
+        if total is None or total.shape != sens.shape:
+            total, self._sens_epochs = np.zeros_like(sens), 0
+        self._sens_sum, self._sens_epochs = total + sens, self._sens_epochs + 1
+        self.loss_sensitivity_ = self._sens_sum / self._sens_epochs
+        self.sensitivity_examples_ = rec
+
+    def _unit_masks(self, unit_mask, n):
+        """One entry per hidden layer: None, a (width,) mask or an (n, width) per-example mask."""
+        masks = [None] * len(self.hidden)
+        if unit_mask is None:
+            return masks
+        if not len(self.hidden):
+            raise ValueError("unit_mask needs at least one hidden layer; this MLP has hidden=().")
+        items = unit_mask.items() if isinstance(unit_mask, dict) else [(len(self.hidden) - 1, unit_mask)]
+        for layer, m in items:
+            if not isinstance(layer, (int, np.integer)) or not -len(self.hidden) <= layer < len(self.hidden):
+                raise ValueError(f"unit_mask key {layer!r} is not a hidden layer index (0..{len(self.hidden) - 1}).")
+            masks[layer] = check_unit_mask(m, n, self.hidden[layer], layer)
+        return masks
+
+    def _check_n_features(self, X):
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features per example, but this MLP was fitted on "
+                             f"{self.n_features_in_}.")
+
+    # ------------------------------------------------------------------ what experiments read
+    def _eval(self, X, unit_mask=None, y=None, chunk=4096):
+        """Yield (rows, acts, scales, logits) in evaluation mode (no dropout, no noise), by chunks."""
+        self._check_fitted()
+        X = check_features(X)
+        self._check_n_features(X)
+        masks = self._unit_masks(unit_mask, X.shape[0])
+        for lo in range(0, X.shape[0], chunk):
+            rows = slice(lo, lo + chunk)
+            scales = [m if m is None or m.ndim == 1 else m[rows] for m in masks]
+            acts, logits = self._forward(X[rows], scales)
+            yield rows, acts, scales, logits
+
+    def decision_function(self, X, unit_mask=None):
+        """Logits (n, n_classes): the inputs of the softmax."""
+        return np.concatenate([out[3] for out in self._eval(X, unit_mask)])
+
+    def predict_proba(self, X, unit_mask=None):
+        """Class probabilities (n, n_classes)."""
+        z = self.decision_function(X, unit_mask)
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        return z / z.sum(axis=1, keepdims=True)
+
+    def predict(self, X, unit_mask=None):
+        """Most probable class of each example."""
+        return self.decision_function(X, unit_mask).argmax(axis=1)
+
+    def score(self, X, y, sample_weight=None, unit_mask=None):
+        """Accuracy of predict(X) against integer labels y."""
+        pred = self.predict(X, unit_mask)
+        hits = pred == check_int_labels(y, len(pred), self.n_classes_)
+        return float(np.average(hits, weights=sample_weight))
+
+    def loss_per_example(self, X, y, unit_mask=None):
+        """Cross-entropy loss of each example (n,), in evaluation mode, without weight decay.
+
+        >>> X = np.eye(3, dtype=np.float32); net = MLP(hidden=(4,), seed=0).fit(X, [0, 1, 2], epochs=1)
+        >>> net.loss_per_example(X, [0, 1, 2]).shape
+        (3,)
+        """
+        y = check_int_labels(y, len(np.asarray(X)), getattr(self, "n_classes_", None))
+        return np.concatenate([self._softmax_xent(out[3], y[out[0]])[0] for out in self._eval(X, unit_mask)])
+
+    def input_gradient(self, X, y, unit_mask=None):
+        """d loss_i / d x_i for each example (n, n_features): the gradient of its own loss.
+
+        >>> X = np.eye(3, dtype=np.float32); net = MLP(hidden=(4,), seed=0).fit(X, [0, 1, 2], epochs=1)
+        >>> net.input_gradient(X, [0, 1, 2]).shape
+        (3, 3)
+        """
+        y = check_int_labels(y, len(np.asarray(X)), getattr(self, "n_classes_", None))
+        parts = []
+        for rows, acts, scales, logits in self._eval(X, unit_mask):
+            parts.append(self._input_grad(acts, scales, self._softmax_xent(logits, y[rows])[1]))
+        return np.concatenate(parts)
+
+    def class_gradient(self, X, c, unit_mask=None):
+        """d logit_c / d x for each example (n, n_features); c is one class or one per example.
+
+        >>> net = MLP(hidden=(), seed=0).fit(np.eye(2, dtype=np.float32), [0, 1], epochs=1)
+        >>> np.allclose(net.class_gradient(np.eye(2, dtype=np.float32), 1), net.coefs_[0][:, 1])
+        True
+        """
+        n = len(np.asarray(X))
+        c = np.broadcast_to(np.asarray(c), (n,)) if np.ndim(c) == 0 else c
+        c = check_int_labels(c, n, getattr(self, "n_classes_", None), "c")
+        parts = []
+        for rows, acts, scales, logits in self._eval(X, unit_mask):
+            g = np.zeros_like(logits)
+            g[np.arange(len(g)), c[rows]] = 1
+            parts.append(self._input_grad(acts, scales, g))
+        return np.concatenate(parts)
