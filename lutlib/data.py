@@ -6,11 +6,12 @@
 """
 import functools
 import os
+from pathlib import Path
 
 import numpy as np
 
-from .fetch import ENV_VAR, find_file, locate
-from .idx import load_idx
+from .fetch import ENV_VAR, cache_dir, find_file, locate
+from .idx import FILES, DataFileError, load_idx
 
 #: The paper's task: digits 0-4 are class 0, digits 5-9 are class 1.
 HIGH_DIGITS = (5, 6, 7, 8, 9)
@@ -19,19 +20,38 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 
 
 def _load(dataset, folder):
-    # The environment variable is part of the cache key, so changing it is seen.
-    return _load_cached(dataset, folder, os.environ.get(ENV_VAR))
+    """Load through a cache keyed by the folder's resolved path and the files' identity."""
+    if folder is not None or os.environ.get(ENV_VAR):
+        return _load_cached(dataset, *_identity(locate(dataset, folder=folder, download=False)))
+    cached = cache_dir() / dataset
+    try:
+        return _load_cached(dataset, *_identity(cached))
+    except (FileNotFoundError, DataFileError):
+        pass  # missing or damaged: locate fetches or replaces it, under the fetch lock
+    return _load_cached(dataset, *_identity(locate(dataset)))
+
+
+def _identity(folder):
+    """(resolved folder, ((path, device, inode, size, mtime), ...) for the four files)."""
+    files = []
+    for name in FILES:
+        path = find_file(folder, name)
+        if path is None:
+            raise FileNotFoundError(f"{name} not found in {folder}.")
+        st = path.resolve().stat()
+        files.append((str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    return str(Path(folder).resolve()), tuple(files)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_cached(dataset, folder, env_value):
-    where = locate(dataset, folder=folder)
+def _load_cached(dataset, folder, files):
+    paths = dict(zip(FILES, (f[0] for f in files)))
     arrays = []
     for split in ("train", "t10k"):
-        images = load_idx(find_file(where, f"{split}-images-idx3-ubyte"), dataset, f"{split}-images-idx3-ubyte", 3)
-        labels = load_idx(find_file(where, f"{split}-labels-idx1-ubyte"), dataset, f"{split}-labels-idx1-ubyte", 1)
+        images = load_idx(paths[f"{split}-images-idx3-ubyte"], dataset, f"{split}-images-idx3-ubyte", 3)
+        labels = load_idx(paths[f"{split}-labels-idx1-ubyte"], dataset, f"{split}-labels-idx1-ubyte", 1)
         if len(images) != len(labels):
-            raise ValueError(f"{dataset} {split}: {len(images)} images but {len(labels)} labels.")
+            raise DataFileError(f"{dataset} {split} in {folder}: {len(images)} images but {len(labels)} labels.")
         arrays += [images, labels]
     for a in arrays:
         a.setflags(write=False)  # cached and shared: copy before changing
@@ -42,7 +62,8 @@ def load_mnist(folder=None):
     """MNIST as (X_train, y_train, X_test, y_test): uint8 images (n, 28, 28) and digit labels.
 
     Looks in `folder`, then $LUTLIB_DATA, then the user cache, and fetches once if needed.
-    Arrays are read-only (shared between calls); copy them to modify.
+    Arrays are read-only and shared between calls with the same folder and unchanged files (a
+    relative folder means the same folder only from the same working directory); copy to modify.
     """
     return _load("mnist", None if folder is None else str(folder))
 

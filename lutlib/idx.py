@@ -33,9 +33,17 @@ class DataFileError(ValueError):
 
 
 def read_bytes(path):
-    """The decompressed bytes of a .gz or raw file; a damaged gzip raises DataFileError."""
+    """The decompressed bytes of a .gz or raw file; a damaged gzip raises DataFileError.
+
+    An unreadable file raises PermissionError with a message that says what to do.
+    """
     path = Path(path)
-    raw = path.read_bytes()
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except PermissionError as e:
+        raise PermissionError(f"{path}: permission denied, lutlib cannot read this data file. Make it "
+                              "readable (chmod a+r), or point LUTLIB_DATA at a copy you can read.") from e
     if raw[:2] != b"\x1f\x8b":
         return raw
     try:
