@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Execute chapter notebooks headless: outputs, widget state and the prose's {eval} results.
+
+    python scripts/execute.py notebooks/00_first_look.ipynb [more.ipynb ...]
+                              [--out DIR] [--timeout 600]
+
+Used by `make execute`. Each notebook runs top to bottom in a fresh kernel (cwd: its folder)
+and is written back in place (or into --out). Three things differ from
+`jupyter nbconvert --execute`:
+
+* **{eval} in the prose.** Markdown cells say numbers with MyST's inline role, e.g.
+  ``{eval}`f"{prose.test_acc:.3f}"```. When the run reaches a markdown cell, its expressions
+  are evaluated in the kernel at that point (an ``execute_request`` with empty code and
+  ``user_expressions``, exactly the request jupyterlab-myst sends when a reader runs the
+  cell) and the replies are saved in the cell's ``user_expressions`` metadata in
+  jupyterlab-myst's format, ``[{"expression": ..., "result": {"status": "ok", "data":
+  {...}, "metadata": {}}}]``. JupyterLab (with jupyterlab-myst) shows them before anyone runs
+  the notebook, and the book renders them with execution off (_ext/lutbook_eval.py). An
+  expression that fails stops the run with the cell and the error.
+* **No hang after widget cells.** nbclient imitates a front end's Output widget and, for every
+  output captured inside one (``widgets.interactive`` draws its figure inside one), sends a
+  ``comm_msg`` back to the kernel *on the shell socket*, from the coroutine that reads IOPub,
+  while another coroutine is waiting on that same socket for the cell's ``execute_reply``.
+  That send can swallow the socket's wake-up for the reply already queued (ZeroMQ's file
+  descriptor is edge-triggered), and the client then waits for ever with kernel and client
+  idle: jupyter/nbclient#312, jupyter/nbconvert#2029. Here the imitation Output widget keeps
+  its outputs (they are saved with the widget state) but never sends anything: headless,
+  nobody needs the kernel's copy updated, so the shell socket is only ever read while a cell
+  runs. Every cell also has a timeout (``--timeout``, seconds), so a hang of any other kind
+  fails instead of blocking CI.
+* **Clean metadata.** No per-cell timing metadata (it changed every run and churned diffs).
+
+Execution counts come out 1, 2, 3, ... (one clean run), widget state is saved
+(``store_widget_state``), and a failing cell stops the run with its traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.output_widget import OutputWidget
+
+# {eval}`expression`: the role's content runs to the next backtick (as in MyST).
+EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
+# Fenced blocks that are code, not directives: their text is not parsed as MyST markdown.
+_CODE_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})(?!\s*\{)[^\n]*\n.*?^\1\2[ \t]*$", re.M | re.S)
+
+
+def eval_expressions(markdown: str) -> list[str]:
+    """The {eval} expressions of a markdown cell, in order (code fences skipped).
+
+    >>> eval_expressions('A {eval}`f"{x:.2f}"` and {eval}`n`.')
+    ['f"{x:.2f}"', 'n']
+    """
+    return EVAL_ROLE.findall(_CODE_FENCE.sub("", markdown))
+
+
+class QuietOutputWidget(OutputWidget):
+    """nbclient's Output-widget imitation without the message back to the kernel (see above)."""
+
+    def sync_state(self) -> None:
+        pass
+
+
+class ExpressionError(RuntimeError):
+    """An {eval} expression failed in the kernel."""
+
+
+class ChapterClient(NotebookClient):
+    """NotebookClient that also evaluates each markdown cell's {eval} expressions in order."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget_registry = {"@jupyter-widgets/output": {"OutputModel": QuietOutputWidget}}
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        cell.get("metadata", {}).pop("execution", None)
+        if cell.cell_type == "markdown":
+            await self._evaluate_expressions(cell, cell_index)
+            return cell
+        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+    async def _evaluate_expressions(self, cell, cell_index):
+        expressions = eval_expressions(cell.source)
+        if not expressions:
+            cell.metadata.pop("user_expressions", None)
+            return
+        named = {str(i): expr for i, expr in enumerate(expressions)}
+        # empty code, silent: no execution count used, nothing stored in the history
+        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions=named)
+        reply = await self.async_wait_for_reply(msg_id, cell)
+        if reply is None or reply["content"].get("status") != "ok":
+            raise ExpressionError(f"markdown cell {cell_index}: the kernel did not evaluate its "
+                                  f"{{eval}} expressions ({reply and reply['content'].get('status')})")
+        results = reply["content"]["user_expressions"]
+        saved = []
+        for key, expr in named.items():
+            result = results[key]
+            if result.get("status") != "ok":
+                raise ExpressionError(f"markdown cell {cell_index}: {{eval}}`{expr}` failed: "
+                                      f"{result.get('ename')}: {result.get('evalue')}")
+            saved.append({"expression": expr, "result": result})
+        cell.metadata["user_expressions"] = saved
+
+
+def execute(path: Path, out: Path | None = None, timeout: int = 600) -> float:
+    """Execute one notebook and write it (in place, or into folder `out`); returns seconds."""
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    client = ChapterClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
+                           record_timing=False,
+                           resources={"metadata": {"path": str(path.resolve().parent)}})
+    client.execute()
+    seconds = time.perf_counter() - start
+    dest = path if out is None else out / path.name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, dest)
+    return seconds
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("notebooks", nargs="+", type=Path)
+    ap.add_argument("--out", type=Path, help="write executed copies here instead of in place")
+    ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds (default 600)")
+    args = ap.parse_args(argv)
+    for path in args.notebooks:
+        if not path.is_file() or path.suffix != ".ipynb":
+            print(f"error: {path} is not a notebook file", file=sys.stderr)
+            return 2
+    for path in args.notebooks:
+        try:
+            seconds = execute(path, args.out, args.timeout)
+        except (CellExecutionError, CellTimeoutError, DeadKernelError, ExpressionError) as e:
+            print(f"error: {path}: {e}", file=sys.stderr)
+            return 1
+        where = path if args.out is None else args.out / path.name
+        print(f"executed {path} in {seconds:.0f} s -> {where}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
