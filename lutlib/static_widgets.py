@@ -31,9 +31,7 @@ from typing import Any, Callable, Sequence
 
 import ipywidgets as widgets
 
-DPI = 80
-"""Resolution of saved frames (dots per inch). With the book style's figure widths a frame
-is 480-640 px wide, the book's content column, so it is shown at its natural size."""
+from .plotting import DPI  # frames are saved at the book style's resolution
 
 VIEW_CLASS = "lutbook-static"
 CONTROL_CLASS = "lutbook-static-control"
