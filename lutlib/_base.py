@@ -63,16 +63,40 @@ class Estimator:
         return f"{type(self).__name__}({args})"
 
     def score(self, X, y, sample_weight=None):
-        """Accuracy of predict(X) against 0/1 labels y (weighted by sample_weight if given)."""
-        from ._validation import check_labels
+        """Accuracy of predict(X) against the labels y (weighted by sample_weight if given)."""
         pred = self.predict(X)
-        hits = pred == check_labels(y, len(pred))
+        y = np.asarray(y)
+        if y.shape != pred.shape:
+            raise ValueError(f"y has shape {y.shape}; expected ({len(pred)},), one label per example of X.")
+        hits = pred == y
         if sample_weight is None:
             return float(np.mean(hits))
         w = np.asarray(sample_weight, dtype=float)
         if w.shape != hits.shape:
             raise ValueError(f"sample_weight has shape {w.shape}; expected ({len(hits)},).")
         return float(np.average(hits, weights=w))
+
+    def _labels_are_01(self):
+        return self.classes_.dtype.kind in "biu" and self.classes_.tolist() == [0, 1]
+
+    def _decode(self, codes):
+        """0/1 codes -> labels: the codes themselves (uint8) for labels 0/1, else classes_[codes]."""
+        return codes if self._labels_are_01() else self.classes_[codes]
+
+    def _encode(self, y, n_examples):
+        """Labels -> 0/1 codes with the fitted classes_."""
+        from ._validation import check_labels
+        if self._labels_are_01():
+            return check_labels(y, n_examples)
+        y = np.asarray(y)
+        if y.shape != (n_examples,):
+            raise ValueError(f"y has shape {y.shape}; expected ({n_examples},).")
+        codes = (y == self.classes_[1]).astype(np.uint8)
+        unknown = (y != self.classes_[0]) & (codes == 0)
+        if unknown.any():
+            raise ValueError(f"y holds {y[unknown][0]!r}, which is not one of the fitted classes "
+                             f"{self.classes_.tolist()}.")
+        return codes
 
     # ---- scikit-learn's protocol -------------------------------------------------------
     def __sklearn_is_fitted__(self):
@@ -84,7 +108,7 @@ class Estimator:
         return Tags(estimator_type="classifier",
                     target_tags=TargetTags(required=True),
                     classifier_tags=ClassifierTags(multi_class=False),
-                    input_tags=InputTags(two_d_array=True, positive_only=True),
+                    input_tags=InputTags(two_d_array=True),
                     non_deterministic=getattr(self, "seed", 0) is None)
 
     def _check_fitted(self):

@@ -4,8 +4,8 @@ import numpy as np
 from ._base import Estimator
 from ._memory import lut_fit_bytes
 from ._tiebreak import table_from_counts
-from ._validation import (DEFAULT_MAX_TABLE_BYTES, check_bits, check_budget, check_k, check_labels,
-                          check_memory, check_seed)
+from ._validation import (DEFAULT_MAX_TABLE_BYTES, check_bits, check_budget, check_k, check_memory, check_seed,
+                          check_Xy)
 from .kernels_numpy import addresses
 
 
@@ -15,7 +15,8 @@ class Lut(Estimator):
     ``fit(X, y)`` counts, for every pattern p of the k input bits, how many examples had y=0
     and y=1. The learned function f(p) is 1 if n1 > n0, 0 if n0 > n1, and a seeded coin flip
     on a tie (an unseen pattern, 0 vs 0, is a tie too). Bits are read most significant first.
-    A scikit-learn classifier: labels are 0 and 1, ``classes_`` is ``[0, 1]``.
+    A scikit-learn classifier: with labels 0/1, ``classes_`` is ``[0, 1]`` and counts_ columns are
+    n(y=0), n(y=1); any other two labels are coded 0/1 in the order of ``classes_``.
 
     Parameters
     ----------
@@ -31,7 +32,7 @@ class Lut(Estimator):
     table_ : (2^k,) uint8, the learned function f.
     random_ : (2^k,) bool, rows whose f came from a coin.
     k_, n_features_in_ : int, the number of input bits.
-    classes_ : array([0, 1]).
+    classes_ : the two labels ([0, 1] for 0/1 labels); predict returns them.
 
     Example
     -------
@@ -52,8 +53,7 @@ class Lut(Estimator):
         """
         budget = check_budget(self.max_table_bytes)
         rng = check_seed(self.seed)
-        X = check_bits(X)
-        y = check_labels(y, X.shape[0])
+        X, y, classes = check_Xy(X, y)
         k = check_k(X.shape[1], X.shape[1])
         check_memory(lut_fit_bytes(X.shape[0], k), budget, f"A lut with k={k} on {X.shape[0]:,} examples")
         key = rng.integers(0, 2**64, dtype=np.uint64)
@@ -62,7 +62,7 @@ class Lut(Estimator):
         del addr
         table, random = table_from_counts(counts, key)
         self.__dict__.update(counts_=counts, table_=table, random_=random, k_=k, n_features_in_=k,
-                             classes_=np.array([0, 1]))  # one step: all new attributes or none
+                             classes_=classes)  # one step: all new attributes or none
         return self
 
     def predict(self, X):
@@ -70,12 +70,12 @@ class Lut(Estimator):
         self._check_fitted()
         X = check_bits(X)
         if X.shape[1] != self.k_:
-            raise ValueError(f"X has {X.shape[1]} features (bits per example), but Lut is expecting {self.k_} "
-                             f"features as input: it was fitted with k={self.k_}.")
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.k_} "
+                             f"features as input (bits per example; it was fitted with k={self.k_}).")
         n = X.shape[0]
         check_memory({"input copy": n * self.k_, "addresses": 8 * n, "output": n}, check_budget(self.max_table_bytes),
                      f"Predicting {n:,} examples")
-        return self.table_[addresses(np.ascontiguousarray(X.T), range(self.k_))]
+        return self._decode(self.table_[addresses(np.ascontiguousarray(X.T), range(self.k_))])
 
     def patterns(self):
         """All 2^k patterns as strings, row order: '000', '001', ..."""

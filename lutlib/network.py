@@ -5,7 +5,7 @@ from . import kernels_numpy
 from ._base import Estimator
 from ._memory import network_fit_bytes, network_predict_bytes
 from ._validation import (DEFAULT_MAX_TABLE_BYTES, check_bits, check_budget, check_flag, check_hidden, check_k,
-                          check_labels, check_memory, check_seed)
+                          check_memory, check_seed, check_Xy)
 
 #: predict works through the examples in chunks whose activations take at most this many bytes,
 #: so its peak memory is what it returns plus one chunk.
@@ -51,7 +51,7 @@ class LutNetwork(Estimator):
     layer reads input bits). Layers are trained left to right; every lut's target is the final
     label y, and a trained layer's predictions on the training set are the next layer's input.
 
-    A scikit-learn classifier: labels are 0 and 1, ``classes_`` is ``[0, 1]``.
+    A scikit-learn classifier: labels 0/1 (``classes_`` is ``[0, 1]``) or any two labels.
 
     Parameters
     ----------
@@ -75,7 +75,7 @@ class LutNetwork(Estimator):
     wiring_ : list of (n_luts, k) int arrays, the inputs each lut reads from the layer before.
     tables_ : list of (n_luts, 2^k) uint8 arrays, the learned functions; the last is the output lut.
     counts_ : list of (n_luts, 2^k, 2) arrays, only with keep_counts=True (else empty).
-    n_features_in_ : int; classes_ : array([0, 1]); train_accuracy_ : float.
+    n_features_in_ : int; classes_ : the two labels; train_accuracy_ : float.
 
     Example
     -------
@@ -109,8 +109,7 @@ class LutNetwork(Estimator):
         budget = check_budget(self.max_table_bytes)
         rng = check_seed(self.seed)
         kernels = _kernels(self.backend)
-        X = check_bits(X)
-        y = check_labels(y, X.shape[0])
+        X, y, classes = check_Xy(X, y)
         widths = (X.shape[1],) + sizes
         for i, fan_in in enumerate(widths[:-1]):
             where = "the input" if i == 0 else f"hidden layer {i} (width {fan_in})"
@@ -131,16 +130,16 @@ class LutNetwork(Estimator):
                 counts_.append(counts)
         # one step: the new network replaces the old one whole, or not at all
         self.__dict__.update(wiring_=wiring_, tables_=tables_, counts_=counts_, n_features_in_=X.shape[1],
-                             classes_=np.array([0, 1]), train_accuracy_=float(np.mean(A[0] == y)))
+                             classes_=classes, train_accuracy_=float(np.mean(A[0] == y)))
         return self
 
     def _check_input(self, X):
         self._check_fitted()
         X = check_bits(X)
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features (bits per example), but {type(self).__name__} is "
-                             f"expecting {self.n_features_in_} features as input: it was fitted on "
-                             f"{self.n_features_in_}.")
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input (bits per example; it was fitted on "
+                             f"{self.n_features_in_}).")
         return X
 
     def _propagate(self, kernels, A, layers):
@@ -168,7 +167,7 @@ class LutNetwork(Estimator):
         return [out.T for out in self._propagate(kernels, A, zip(self.wiring_, self.tables_))]
 
     def predict(self, X):
-        """Predicted 0/1 label of each example.
+        """Predicted label of each example (uint8 0/1 for labels 0/1, else from classes_).
 
         Works through the examples in chunks and keeps only the previous layer's outputs of
         the current chunk, so memory is the returned labels plus one chunk's activations.
@@ -189,7 +188,7 @@ class LutNetwork(Estimator):
             for A in self._propagate(kernels, A, layers):
                 pass
             out[start:start + rows] = A[0]
-        return out
+        return self._decode(out)
 
     def layer_scores(self, X, y):
         """Accuracy of every lut against y, summarized per layer.
@@ -198,7 +197,7 @@ class LutNetwork(Estimator):
         ``layer`` (1-based; the output lut is ``"output"``), ``luts``, ``mean``, ``sd``, ``min``, ``max``.
         """
         outputs = self.layer_outputs(X)
-        y = check_labels(y, outputs[0].shape[0])
+        y = self._encode(y, outputs[0].shape[0])
         rows = []
         for i, out in enumerate(outputs):
             acc = (out == y[:, None]).mean(axis=0)

@@ -83,8 +83,15 @@ def test_predict_uses_the_table():
     ([0, 1, 1], [0, 1, 1], "2-D"),
     (np.zeros((0, 3)), [], "empty"),
     ([[0, 1], [1, 1]], [0, 1, 1], "2 examples"),
-    ([[0, 1], [1, 1]], [0, 2], "only labels 0 and 1"),
-    ([[0, 1], [1, 1]], [[0], [1]], "1-D"),
+    ([[0, 1], [1, 1], [0, 0]], [0, 1, 2], "Only binary classification is supported"),
+    ([[0, 1], [1, 1]], ["a", "a"], "single class 'a'"),
+    ([[0, 1], [1, 1]], [0.5, 1], "Unknown label type"),
+    ([[0, 1], [1, 1]], None, "requires y to be passed"),
+    ([[0, 1], [1, 1]], [0, 1j], "Complex data not supported"),
+    ([[0, np.nan]], [1], "NaN"),
+    ([[0, np.inf]], [1], "infinity"),
+    (np.zeros((3, 0)), [0, 1, 1], r"0 feature\(s\)"),
+    ([[0, 1], [1, 1]], [[0, 1], [1, 0]], "1-D"),
     ([["a", "b"]], [0], "dtype"),
 ])
 def test_bad_input_gets_a_clear_error(X, y, message):
@@ -96,7 +103,7 @@ def test_predict_checks_width_and_fitted():
     with pytest.raises(NotFittedError):
         Lut().predict([[0, 1]])
     lut = Lut().fit([[0, 1]], [1])
-    with pytest.raises(ValueError, match="k=2"):
+    with pytest.raises(ValueError, match="X has 3 features, but Lut is expecting 2 features .*k=2"):
         lut.predict([[0, 1, 1]])
 
 
