@@ -1,4 +1,4 @@
-"""Networks of luts: the paper's training rule, backend agreement, sklearn conventions, errors."""
+"""Networks of luts: the paper's training rule, backend agreement, errors (scikit-learn: test_sklearn.py)."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -81,17 +81,6 @@ def test_layer_scores_shape_and_values(rng):
     assert scores[-1]["mean"] == pytest.approx(net.score(X, y)) and scores[-1]["sd"] == 0
     for s in scores:
         assert s["min"] <= s["mean"] <= s["max"]
-
-
-def test_sklearn_conventions(rng):
-    X, y = parity_data(rng)
-    net = LutNetwork(hidden=(4,), k=2)
-    assert net.fit(X, y) is net
-    assert net.get_params()["k"] == 2
-    assert net.set_params(k=3, hidden=(5,)) is net and net.k == 3
-    with pytest.raises(ValueError, match="no parameter"):
-        net.set_params(depth=3)
-    assert "LutNetwork(hidden=(5,), k=3" in repr(net)
 
 
 @pytest.mark.parametrize("params, message", [
