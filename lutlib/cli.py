@@ -88,7 +88,7 @@ def format_table2(r):
 
         def both(key):
             ours = f"{r[key][i]:.3f}"
-            return f"{ours} ({p[key][j]:.2f})" if j is not None else f"{ours}  (  - )"
+            return f"{ours} ({p[key][j]:.2f})" if j is not None else f"{ours} (  - )"
         lines.append(f"{k:4d} | {both('real_train'):>18s} | {both('real_test'):>17s} | "
                      f"{both('random_train'):>20s} | {r['random_test'][i]:.3f}")
     return "\n".join(lines)

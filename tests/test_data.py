@@ -1,5 +1,6 @@
 """IDX reading and validation, loading, and the data transforms."""
 import gzip
+import shutil
 
 import numpy as np
 import pytest
@@ -127,3 +128,39 @@ def test_toy_tables():
     assert X[frog].tolist() == X[octopus].tolist() and y[frog] != y[octopus]
     X3, y3 = data.three_bit_example()
     assert X3.shape == (7, 3) and y3.shape == (7,)
+
+
+def test_load_cache_follows_the_resolved_folder(tmp_path, monkeypatch, data_folder):
+    """A relative folder after chdir is another folder; a replaced file is another file."""
+    monkeypatch.delenv("LUTLIB_DATA", raising=False)
+    for side in ("a", "b"):
+        shutil.copytree(data_folder / "mnist", tmp_path / side / "d")
+    victim = tmp_path / "b" / "d" / "t10k-labels-idx1-ubyte.gz"
+    victim.write_bytes(victim.read_bytes()[:-10])  # b/d is damaged
+    monkeypatch.chdir(tmp_path / "a")
+    first = data.load_mnist("d")
+    assert data.load_mnist("d") is first, "same folder, same files: served from the cache"
+    monkeypatch.chdir(tmp_path / "b")
+    with pytest.raises(DataFileError, match="t10k-labels"):
+        data.load_mnist("d")  # not a's arrays
+    monkeypatch.chdir(tmp_path / "a")
+    assert data.load_mnist("d") is first
+    labels = tmp_path / "a" / "d" / "train-labels-idx1-ubyte.gz"
+    labels.unlink()
+    labels.write_bytes(gzip.compress(gzip.decompress(victim.with_name(labels.name).read_bytes())))
+    again = data.load_mnist("d")  # a new file (new inode and size): read again
+    assert again is not first and np.array_equal(again[1], first[1])
+
+
+def test_unreadable_file_is_a_clear_error(tmp_path, monkeypatch, data_folder):
+    import lutlib.idx
+    real_open = open
+
+    def denied(path, *args, **kw):
+        if str(path).endswith("t10k-images-idx3-ubyte.gz"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kw)
+    shutil.copytree(data_folder / "mnist", tmp_path / "m")
+    monkeypatch.setattr(lutlib.idx, "open", denied, raising=False)
+    with pytest.raises(PermissionError, match=r"t10k-images-idx3-ubyte.gz: permission denied.*chmod a\+r"):
+        data.load_mnist(tmp_path / "m")

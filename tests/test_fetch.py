@@ -6,17 +6,16 @@ clients; nothing here touches the internet.
 """
 import functools
 import gzip
-import http.server
 import io
 import shutil
 import stat
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 
 import pytest
+from loopback import QuietHandler, TrickleHandler, serve
 
 from lutlib import _sources, cli, fetch
 from lutlib.idx import FILES, DataFileError
@@ -27,18 +26,6 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("LUTLIB_DATA", raising=False)
     return tmp_path / "cache" / "lutlib"
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def serve(handler):
-    """Start a loopback HTTP server; returns (base url, server)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
 @pytest.fixture
@@ -52,28 +39,6 @@ def mirror(tmp_path, data_folder):
     url, server = serve(functools.partial(QuietHandler, directory=str(root)))
     yield url
     server.shutdown()
-
-
-class TrickleHandler(http.server.BaseHTTPRequestHandler):
-    """Promises a megabyte and sends one byte every 0.1 s (or nothing at all under /silent/)."""
-
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", str(1 << 20))
-        self.end_headers()
-        self.wfile.flush()
-        for _ in range(600):
-            time.sleep(0.1)
-            if self.path.startswith("/silent/"):
-                continue
-            try:
-                self.wfile.write(b"\0")
-                self.wfile.flush()
-            except OSError:
-                return
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
@@ -243,12 +208,16 @@ def test_info_never_deletes_a_corrupt_cached_file(cache, mirror, monkeypatch, ca
     monkeypatch.setattr(fetch, "NPM_COMMAND", None)
     where = fetch.locate("mnist", progress=False)
     victim = where / "train-labels-idx1-ubyte.gz"
-    victim.write_bytes(victim.read_bytes()[:-100])
-    damaged = victim.read_bytes()
+    victim.write_bytes(victim.read_bytes()[:-100])  # a truncated gzip
+    other = where / "t10k-labels-idx1-ubyte.gz"
+    labels = gzip.decompress(other.read_bytes())
+    other.write_bytes(gzip.compress(labels[:-1] + bytes([(labels[-1] + 1) % 10])))  # one label changed
+    damaged = victim.read_bytes(), other.read_bytes()
     assert cli.main(["data", "info", "--dataset", "mnist"]) == cli.EXIT_FAILED
     out = capsys.readouterr().out
     assert f"mnist: PROBLEM {where}" in out and "train-labels-idx1-ubyte.gz" in out and "not a valid gzip" in out
-    assert victim.read_bytes() == damaged
+    assert "t10k-labels-idx1-ubyte.gz" in out and "SHA-256 mismatch" in out
+    assert (victim.read_bytes(), other.read_bytes()) == damaged
     with pytest.raises(FileNotFoundError):
         fetch.locate("fashion-mnist", download=False)
     assert not (cache / "fashion-mnist").exists(), "info creates nothing either"
