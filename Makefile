@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # tests/nbval_sanitize.cfg also masks any that slip through.
 TEST_ENV := TQDM_DISABLE=1
 
-.PHONY: venv vendor data book test unit executed nbval browser lab student execute clean benchmark help
+.PHONY: venv vendor data book test unit executed nbval browser lab student execute check-headless clean benchmark help
 
 help:
 	@sed -n '1,6p' Makefile
@@ -79,11 +79,16 @@ browser: venv
 lab: venv data
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-# Re-execute one chapter in place, saving widget state: make execute NB=notebooks/00_first_look.ipynb
+# Re-execute chapters in place: outputs, widget state, and the prose's {eval} values saved in
+# each markdown cell's metadata (scripts/execute.py; NB may name several notebooks):
+#   make execute NB=notebooks/00_first_look.ipynb
 execute: venv data
 	@test -n "$(NB)" || { echo "usage: make execute NB=notebooks/NN_name.ipynb"; exit 1; }
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.store_widget_state=True --ExecutePreprocessor.timeout=600 $(NB)
+	$(PY) scripts/execute.py $(NB)
+
+# Every chapter executed headless 10 times in a row; fails on a hang (long: ~1 hour).
+check-headless: venv data
+	nice -n 10 $(PY) scripts/check_headless.py notebooks/*.ipynb --runs 10
 
 # Student notebooks (solutions removed) in _build/student/ and _build/student.zip.
 student: venv

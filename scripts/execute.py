@@ -28,6 +28,11 @@ and is written back in place (or into --out). Three things differ from
   nobody needs the kernel's copy updated, so the shell socket is only ever read while a cell
   runs. Every cell also has a timeout (``--timeout``, seconds), so a hang of any other kind
   fails instead of blocking CI.
+* **Solutions collapsed in JupyterLab.** Every solution cell (tagged ``solution``, or between
+  ``{solution-start}`` and ``{solution-end}``) gets ``jupyter.source_hidden`` (and, for code,
+  ``jupyter.outputs_hidden``), which JupyterLab honours: the student sees a collapsed cell and
+  opens it on purpose. The book ignores these keys (sphinx-exercise hides the solution there)
+  and `make student` still removes the cells.
 * **Clean metadata.** No per-cell timing metadata (it changed every run and churned diffs).
 
 Execution counts come out 1, 2, 3, ... (one clean run), widget state is saved
@@ -49,6 +54,8 @@ from nbclient.output_widget import OutputWidget
 # {eval}`expression`: the role's content runs to the next backtick (as in MyST).
 EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
 # Fenced blocks that are code, not directives: their text is not parsed as MyST markdown.
+_GATE_START = re.compile(r"^[ \t]*(`{3,}|:{3,})\{solution-start\}", re.M)
+_GATE_END = re.compile(r"^[ \t]*(`{3,}|:{3,})\{solution-end\}", re.M)
 _CODE_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})(?!\s*\{)[^\n]*\n.*?^\1\2[ \t]*$", re.M | re.S)
 
 
@@ -59,6 +66,36 @@ def eval_expressions(markdown: str) -> list[str]:
     ['f"{x:.2f}"', 'n']
     """
     return EVAL_ROLE.findall(_CODE_FENCE.sub("", markdown))
+
+
+def solution_cells(nb) -> list[int]:
+    r"""Indices of solution cells: tagged `solution`, or inside a solution-start/-end gate.
+
+    >>> from nbformat.v4 import new_notebook, new_markdown_cell as md, new_code_cell as code
+    >>> start, end = md("````{solution-start} ex\n````"), md("````{solution-end}\n````")
+    >>> solution_cells(new_notebook(cells=[md("x"), start, code("1"), end, md("y")]))
+    [1, 2, 3]
+    """
+    out, gate = [], False
+    for i, cell in enumerate(nb.cells):
+        src = cell.source if cell.cell_type == "markdown" else ""
+        if _GATE_START.search(src):
+            gate = True
+        if gate or "solution" in cell.get("metadata", {}).get("tags", []):
+            out.append(i)
+        if _GATE_END.search(src):
+            gate = False
+    return out
+
+
+def collapse_solutions(nb) -> None:
+    """Collapse every solution cell in JupyterLab (jupyter.source_hidden / outputs_hidden)."""
+    for i in solution_cells(nb):
+        cell = nb.cells[i]
+        hidden = {"source_hidden": True}
+        if cell.cell_type == "code":
+            hidden["outputs_hidden"] = True
+        cell.metadata.setdefault("jupyter", {}).update(hidden)
 
 
 class QuietOutputWidget(OutputWidget):
@@ -117,6 +154,7 @@ def execute(path: Path, out: Path | None = None, timeout: int = 600) -> float:
                            record_timing=False,
                            resources={"metadata": {"path": str(path.resolve().parent)}})
     client.execute()
+    collapse_solutions(nb)
     seconds = time.perf_counter() - start
     dest = path if out is None else out / path.name
     dest.parent.mkdir(parents=True, exist_ok=True)
