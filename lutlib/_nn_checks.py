@@ -16,7 +16,8 @@ def check_features(X, name="X"):
         raise ValueError(f"{name} is empty (shape {X.shape}).")
     if X.dtype == bool or not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)):
         raise TypeError(f"{name} must hold real numbers; got dtype {X.dtype}.")
-    X = np.ascontiguousarray(X, dtype=np.float32)
+    with np.errstate(over="ignore"):          # too large for float32 becomes inf, reported below
+        X = np.ascontiguousarray(X, dtype=np.float32)
     if not np.isfinite(X).all():
         i, j = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"{name} contains {X[i, j]} at row {i}, column {j} (or is too large for float32); "
@@ -43,7 +44,7 @@ def check_int_labels(y, n_examples, n_classes=None, name="y"):
         bad = ~np.isfinite(y) | (y != np.round(y))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{name} must hold integer class indices; found {y[i]!r} at index {i}.")
+            raise ValueError(f"{name} must hold integer class indices; found {y[i].item()!r} at index {i}.")
     y = y.astype(np.int64)
     if len(y) and y.min() < 0:
         i = int(np.argmin(y))

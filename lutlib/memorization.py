@@ -261,3 +261,150 @@ def lut_loo_memorization(lut, X, y, ties="coin"):
     correct_in = np.where(own + 1 > other, 1.0, np.where(own + 1 < other, 0.0, tie_in))
     correct_out = np.where(own > other, 1.0, np.where(own < other, 0.0, tie_out))
     return correct_in - correct_out
+
+
+def _readers(wiring, n_inputs):
+    """For every input unit u of a layer: the luts reading it and at which bit (CSR-style arrays)."""
+    k = wiring.shape[1]
+    flat = wiring.ravel()
+    order = np.argsort(flat, kind="stable")
+    ptr = np.searchsorted(flat[order], np.arange(n_inputs + 1))
+    return ptr, order // k, np.uint64(1) << (k - 1 - order % k).astype(np.uint64)
+
+
+def flip_sensitivity(net, X, return_matrix=False, backend="auto"):
+    """For each example: how many single-bit flips of its input change a ``LutNetwork``'s output.
+
+    Computed incrementally: for input bit j only the luts reading j are re-evaluated (their row
+    address changes in one bit), then only the luts reading a lut whose output actually changed,
+    layer by layer, and only for the examples where something changed. The result equals
+    re-predicting all d flipped copies of every example.
+
+    Returns (n,) counts, or with ``return_matrix=True`` the (n, d) bool matrix "flip j changes
+    the output of example i".
+
+    >>> from lutlib import LutNetwork
+    >>> X = np.random.default_rng(0).integers(0, 2, (50, 6)); y = X[:, 0]
+    >>> net = LutNetwork(hidden=(4,), k=2, seed=0).fit(X, y)
+    >>> m = flip_sensitivity(net, X, return_matrix=True)
+    >>> Xf = X.copy(); Xf[:, 0] ^= 1
+    >>> bool(np.array_equal(m[:, 0], net.predict(Xf) != net.predict(X)))
+    True
+    """
+    if backend not in ("auto", "numba", "numpy"):
+        raise ValueError(f"backend must be 'auto', 'numba' or 'numpy'; got {backend!r}.")
+    kernel = None
+    if backend != "numpy":
+        try:
+            from ._flip_kernel import flip_matrix as kernel
+        except ImportError:
+            if backend == "numba":
+                raise ImportError("backend='numba' needs numba: pip install numba (or backend='numpy').")
+    flips = _flip_matrix_numpy(net, X) if kernel is None else _flip_matrix_numba(net, X, kernel)
+    return flips if return_matrix else flips.sum(axis=1)
+
+
+def _flip_matrix_numba(net, X, kernel):
+    outs = net.layer_outputs(X)
+    X = check_bits(X)
+    d = X.shape[1]
+    k = net.wiring_[0].shape[1]
+    widths = [d] + [o.shape[1] for o in outs]
+    unit_base = np.cumsum([0] + widths)            # first unit of each layer (inputs are layer 0)
+    vals = np.ascontiguousarray(np.concatenate([X] + outs, axis=1))
+    shifts = np.int64(1) << np.arange(k - 1, -1, -1)
+    ins = [X] + outs[:-1]
+    addr = np.ascontiguousarray(np.concatenate(
+        [(inp[:, w].astype(np.int64) * shifts).sum(axis=2) for inp, w in zip(ins, net.wiring_)], axis=1))
+    tables = np.ascontiguousarray(np.concatenate(net.tables_))
+    # reader lists over all units: unit (layer l, index u) is read by luts of layer l+1
+    src = np.concatenate([unit_base[l] + w.ravel() for l, w in enumerate(net.wiring_)])
+    lut_ids = np.concatenate([unit_base[l] - d + np.repeat(np.arange(w.shape[0]), k)
+                              for l, w in enumerate(net.wiring_, start=1)])
+    bit = np.concatenate([np.tile(shifts, w.shape[0]) for w in net.wiring_])
+    # only luts with a path to the output lut can matter: drop edges into all others
+    relevant = [np.zeros(w.shape[0], dtype=bool) for w in net.wiring_]
+    relevant[-1][:] = True
+    for l in range(len(net.wiring_) - 1, 0, -1):
+        relevant[l - 1][net.wiring_[l][relevant[l]].ravel()] = True
+    keep = np.concatenate([np.repeat(r, k) for r in relevant])
+    src, lut_ids, bit = src[keep], lut_ids[keep], bit[keep]
+    order = np.argsort(src, kind="stable")
+    ptr = np.searchsorted(src[order], np.arange(unit_base[-1] + 1)).astype(np.int64)
+    layer_end = (unit_base[2:] - d).astype(np.int64)
+    return kernel(vals, addr, d, tables, ptr, lut_ids[order].astype(np.int64), bit[order].astype(np.int64),
+                  layer_end, d)
+
+
+def _flip_matrix_numpy(net, X):
+    """The same propagation in numpy, vectorized over examples (slower; used without numba)."""
+    outs = net.layer_outputs(X)                   # checks fitted, bits and width
+    X = check_bits(X)
+    n, d = X.shape
+    ins = [X] + outs[:-1]
+    k = net.wiring_[0].shape[1]
+    shifts = (np.int64(1) << np.arange(k - 1, -1, -1)).astype(np.int64)
+    addr = [(inp[:, w].astype(np.int64) * shifts).sum(axis=2) for inp, w in zip(ins, net.wiring_)]
+    readers = [_readers(w, inp.shape[1]) for inp, w in zip(ins, net.wiring_)]
+    changed = [np.zeros(inp.shape, dtype=np.int64) for inp in ins]   # scratch: which inputs flipped
+    flips = np.zeros((n, d), dtype=bool)
+    everyone = np.arange(n)
+    for j in range(d):
+        rows, cols, chg = everyone, np.array([j]), None
+        for layer, (wiring, tables) in enumerate(zip(net.wiring_, net.tables_)):
+            ptr, lut_of, _ = readers[layer]
+            cand = np.unique(np.concatenate([lut_of[ptr[c]:ptr[c + 1]] for c in cols]))
+            if cand.size == 0:
+                break
+            buf = changed[layer]
+            if chg is None:
+                buf[:, j] = 1
+            else:
+                buf[np.ix_(rows, cols)] = chg
+            delta = buf[rows][:, wiring[cand]] @ shifts         # (rows, cand): address bits that flip
+            buf[np.ix_(rows, cols)] = 0
+            new = tables[cand, addr[layer][np.ix_(rows, cand)] ^ delta]
+            chg = new != outs[layer][np.ix_(rows, cand)]
+            keep_r, keep_c = chg.any(axis=1), chg.any(axis=0)
+            rows, cols, chg = rows[keep_r], cand[keep_c], chg[np.ix_(keep_r, keep_c)]
+            if rows.size == 0:
+                break
+        else:
+            flips[rows, j] = chg[:, 0]
+    return flips
+
+
+def lut_critical_samples(net, X, radius=1, n_trials=100, seed=0):
+    """Hamming-radius critical samples of a ``LutNetwork``: does flipping <= radius bits change the output?
+
+    radius=1 is exact (``flip_sensitivity`` > 0). For radius > 1 there are too many subsets to try
+    them all (C(784, 2) = 306,936), so the search adds ``n_trials`` random sets of ``radius``
+    distinct bits per example to the exact radius-1 answer: a sample found critical is critical,
+    and the ratio is a lower bound of the true one.
+
+    >>> from lutlib import LutNetwork
+    >>> X = np.random.default_rng(0).integers(0, 2, (50, 6)); y = X[:, 0]
+    >>> net = LutNetwork(hidden=(4,), k=2, seed=0).fit(X, y)
+    >>> bool(lut_critical_samples(net, X, radius=2, n_trials=5).mean() >= lut_critical_samples(net, X).mean())
+    True
+    """
+    if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)) or radius < 1:
+        raise ValueError(f"radius must be a positive integer (a number of bits); got {radius!r}.")
+    critical = flip_sensitivity(net, X) > 0
+    X = check_bits(X)
+    n, d = X.shape
+    if radius > d:
+        raise ValueError(f"radius={radius} is larger than the number of input bits ({d}).")
+    if radius == 1:
+        return critical
+    rng = np.random.default_rng(seed)
+    base = net.predict(X)
+    for _ in range(n_trials):
+        todo = np.flatnonzero(~critical)
+        if todo.size == 0:
+            break
+        bits = np.argpartition(rng.random((todo.size, d)), radius - 1, axis=1)[:, :radius]
+        Xf = X[todo]
+        Xf[np.arange(todo.size)[:, None], bits] ^= 1
+        critical[todo] = net.predict(Xf) != base[todo]
+    return critical

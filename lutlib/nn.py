@@ -57,7 +57,8 @@ class MLP(LotteryTicketMixin, Estimator):
         Epochs run by ``fit`` when it is not given ``epochs``.
     snapshot_epochs : tuple of int
         Keep a copy of the weights after these epochs, for ``rewind``; the initial weights
-        (epoch 0) are always kept.
+        (epoch 0) are always kept. A snapshot is taken the first time an epoch is reached, so
+        retraining after ``rewind`` does not overwrite it.
     max_weight_bytes : int
         Refuse, before allocating, a network whose weights and optimizer state exceed this.
 
@@ -263,7 +264,8 @@ class MLP(LotteryTicketMixin, Estimator):
             yv = check_int_labels(yv, Xv.shape[0], self.n_classes_, "validation y")
         rec = self._recorded(record, sensitivity, X.shape[0])
         for _ in range(epochs):
-            self._epoch(X, y, masks, rec, sensitivity)
+            with np.errstate(over="ignore", invalid="ignore"):   # a NaN loss is caught and reported
+                self._epoch(X, y, masks, rec, sensitivity)
             if validation is not None:
                 self.history_.setdefault("val_loss", []).append(float(self.loss_per_example(Xv, yv).mean()))
                 self.history_.setdefault("val_accuracy", []).append(self.score(Xv, yv))
@@ -314,7 +316,7 @@ class MLP(LotteryTicketMixin, Estimator):
                 self._state, self._step = before[1], before[2]
                 raise FloatingPointError(
                     f"The training loss became {batch_loss} in epoch {epoch} (examples {lo}-{lo + len(idx) - 1} "
-                    f"of the epoch); stopped. Try a smaller learning rate than lr={self._lr()}. The weights "
+                    f"of the epoch); stopped. Try a smaller learning rate than lr={self._lr():g}. The weights "
                     f"are those from before epoch {epoch}.")
             loss_sum += batch_loss
             correct = logits.argmax(axis=1) == yb
@@ -341,7 +343,7 @@ class MLP(LotteryTicketMixin, Estimator):
             h.setdefault("example_correct", []).append(ex_correct)
         if sensitivity:
             self._add_sensitivity(rec, sens)
-        if epoch in tuple(self.snapshot_epochs):
+        if epoch in tuple(self.snapshot_epochs) and epoch not in self.snapshots_:   # first time only
             self.snapshots_[epoch] = self._params_copy()
         h["seconds"].append(time.perf_counter() - start)
 
