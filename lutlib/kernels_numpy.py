@@ -18,20 +18,67 @@ def addresses(A, wires):
     return addr
 
 
-def fit_layer(A, y, wiring, keys, keep_counts=False):
-    """Train every lut of a layer; return (tables, outputs on A, counts or None)."""
+def fit_layer_eval(A, y, wiring, keys, E=None, y_eval=None, ends=None, keep_counts=False):
+    """Train every lut of a layer and, in the same pass, evaluate it.
+
+    A : (fan_in, n) uint8 training activations (features-major); y : n labels 0/1.
+    E : (fan_in, n_eval) uint8 evaluation activations or None; y_eval : n_eval labels (0/1);
+    ends : cumulative ends of the evaluation sets inside E (default: one set, ``[n_eval]``).
+
+    Returns (tables, out, counts or None, out_eval, hits): out (n_luts, n) and out_eval
+    (n_luts, n_eval) are the luts' outputs; hits (n_luts, 1 + len(ends)) counts, per lut, the
+    outputs equal to the label on the training set (column 0) and on each evaluation set.
+
+    >>> A = np.array([[0, 1, 1, 0]], dtype=np.uint8)
+    >>> tables, out, _, out_eval, hits = fit_layer_eval(A, np.array([0, 1, 1, 0]), np.array([[0]]),
+    ...     np.zeros(1, np.uint64), E=np.array([[1, 0]], np.uint8), y_eval=np.array([1, 1]))
+    >>> tables.tolist(), out_eval.tolist(), hits.tolist()
+    ([[0, 1]], [[1, 0]], [[4, 1]])
+    """
     n_luts, k = wiring.shape
     rows = 1 << k
+    E, y_eval, ends = eval_arguments(A, E, y_eval, ends)
     tables = np.empty((n_luts, rows), dtype=np.uint8)
     out = np.empty((n_luts, A.shape[1]), dtype=np.uint8)
+    out_eval = np.empty((n_luts, E.shape[1]), dtype=np.uint8)
+    hits = np.zeros((n_luts, 1 + len(ends)), dtype=np.int64)
     counts = np.empty((n_luts, rows, 2), dtype=np.int64) if keep_counts else None
+    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
     for j in range(n_luts):
         addr = addresses(A, wiring[j])
         c = np.bincount(addr * 2 + y, minlength=2 * rows).reshape(rows, 2)
         tables[j], _ = table_from_counts(c, keys[j])
         out[j] = tables[j][addr]
+        hits[j, 0] = np.count_nonzero(out[j] == y)
         if keep_counts:
             counts[j] = c
+        if E.shape[1]:
+            out_eval[j] = tables[j][addresses(E, wiring[j])]
+            right = (out_eval[j] == y_eval).astype(np.int64)
+            hits[j, 1:] = [right[a:b].sum() for a, b in zip(starts, ends)]
+    return tables, out, counts, out_eval, hits
+
+
+def eval_arguments(A, E, y_eval, ends):
+    """Checked (E, y_eval, ends) for fit_layer_eval; with E None, no evaluation set at all."""
+    if E is None:
+        return np.empty((A.shape[0], 0), dtype=np.uint8), np.empty(0, np.uint8), np.empty(0, np.int64)
+    E = np.ascontiguousarray(E, dtype=np.uint8)
+    if E.ndim != 2 or E.shape[0] != A.shape[0]:
+        raise ValueError(f"E must be (fan_in={A.shape[0]}, n_eval) activations; got shape {E.shape}.")
+    n_eval = E.shape[1]
+    y_eval = np.zeros(n_eval, np.uint8) if y_eval is None else np.ascontiguousarray(y_eval)
+    ends = np.array([n_eval] if ends is None else ends, dtype=np.int64).reshape(-1)
+    if (y_eval.shape != (n_eval,) or len(ends) == 0 or ends[-1] != n_eval
+            or np.any(np.diff(np.concatenate([[0], ends])) < 0)):
+        raise ValueError(f"y_eval must hold E's {n_eval} labels and ends must rise to {n_eval}; "
+                         f"got {y_eval.shape[0]} labels and ends {ends.tolist()}.")
+    return E, y_eval, ends
+
+
+def fit_layer(A, y, wiring, keys, keep_counts=False):
+    """Train every lut of a layer; return (tables, outputs on A, counts or None)."""
+    tables, out, counts, _, _ = fit_layer_eval(A, y, wiring, keys, keep_counts=keep_counts)
     return tables, out, counts
 
 

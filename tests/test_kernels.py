@@ -1,0 +1,72 @@
+"""Layer kernels: training and evaluation in one pass, numba bit-identical to numpy at every k."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lutlib import kernels_numpy, numba_available
+from lutlib.kernels_numpy import addresses
+
+needs_numba = pytest.mark.skipif(not numba_available(), reason="numba not installed")
+
+
+def layer_problem(seed, fan_in, n_luts, k, n, n_evals):
+    rng = np.random.default_rng(seed)
+    A = rng.integers(0, 2, size=(fan_in, n), dtype=np.uint8)
+    y = rng.integers(0, 2, size=n).astype(np.uint8)
+    wiring = np.sort(np.argsort(rng.random((n_luts, fan_in)), axis=1)[:, :k], axis=1).astype(np.int64)
+    keys = rng.integers(0, 2**64, size=n_luts, dtype=np.uint64)
+    E = rng.integers(0, 2, size=(fan_in, sum(n_evals)), dtype=np.uint8)
+    y_eval = rng.integers(0, 2, size=sum(n_evals)).astype(np.uint8)
+    return A, y, wiring, keys, E, y_eval, np.cumsum(n_evals)
+
+
+@pytest.mark.parametrize("k", [1, 3, 8, 9, 12, 16, 17])
+def test_one_pass_evaluation_is_what_separate_calls_give(k):
+    """out_eval is predict_layer on E; hits count outputs equal to the labels, set by set."""
+    A, y, wiring, keys, E, y_eval, ends = layer_problem(k, 20, 6, k, 300, [40, 0, 25])
+    tables, out, _, out_eval, hits = kernels_numpy.fit_layer_eval(A, y, wiring, keys, E, y_eval, ends)
+    assert np.array_equal(out_eval, kernels_numpy.predict_layer(E, wiring, tables))
+    assert np.array_equal(out, kernels_numpy.predict_layer(A, wiring, tables))
+    for j in range(len(wiring)):
+        assert np.array_equal(tables[j][addresses(A, wiring[j])], out[j])
+        assert hits[j, 0] == np.sum(out[j] == y)
+        parts = np.split(out_eval[j] == y_eval, ends[:-1])
+        assert hits[j, 1:].tolist() == [int(p.sum()) for p in parts]
+    same = kernels_numpy.fit_layer(A, y, wiring, keys)
+    assert np.array_equal(same[0], tables) and np.array_equal(same[1], out)
+
+
+@needs_numba
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 18), st.integers(1, 9), st.integers(1, 400),
+       st.lists(st.integers(0, 60), min_size=0, max_size=3), st.booleans())
+def test_numba_and_numpy_kernels_are_identical(seed, k, n_luts, n, n_evals, keep):
+    """Every address width (uint8 to k=8, uint16 to 16, uint32 above) against the numpy reference."""
+    from lutlib import kernels_numba
+    A, y, wiring, keys, E, y_eval, ends = layer_problem(seed, k + 3, n_luts, k, n, n_evals)
+    if not n_evals:
+        E = y_eval = ends = None
+    a = kernels_numpy.fit_layer_eval(A, y, wiring, keys, E, y_eval, ends, keep_counts=keep)
+    b = kernels_numba.fit_layer_eval(A, y, wiring, keys, E, y_eval, ends, keep_counts=keep)
+    for x, z in zip(a, b):
+        assert (x is None and z is None) or (np.array_equal(x, z) and x.dtype == z.dtype)
+    assert np.array_equal(kernels_numba.predict_layer(A, wiring, a[0]),
+                          kernels_numpy.predict_layer(A, wiring, a[0]))
+
+
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
+def test_bad_evaluation_arguments_are_refused(kernels):
+    if kernels == "numba" and not numba_available():
+        pytest.skip("numba not installed")
+    from importlib import import_module
+    fit_layer_eval = import_module(f"lutlib.kernels_{kernels}").fit_layer_eval
+    A, y, wiring, keys, E, y_eval, ends = layer_problem(0, 10, 2, 3, 50, [5, 5])
+    with pytest.raises(ValueError, match="fan_in=10"):
+        fit_layer_eval(A, y, wiring, keys, E[:9], y_eval)
+    with pytest.raises(ValueError, match="must hold E's 10 labels"):
+        fit_layer_eval(A, y, wiring, keys, E, y_eval[:9])
+    with pytest.raises(ValueError, match="rise to 10"):
+        fit_layer_eval(A, y, wiring, keys, E, y_eval, [5, 9])
+    with pytest.raises(ValueError, match="rise to 10"):
+        fit_layer_eval(A, y, wiring, keys, E, y_eval, [7, 5, 10])
