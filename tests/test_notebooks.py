@@ -81,18 +81,51 @@ def test_widgets_have_saved_state(path):
             "(execute with --ExecutePreprocessor.store_widget_state=True)"
 
 
+def _eval_expressions(markdown):
+    """The {eval} expressions of a markdown cell, as scripts/execute.py finds them."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("lutbook_execute", ROOT / "scripts" / "execute.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.eval_expressions(markdown)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_glued_numbers_exist(path):
-    """Every {glue:text}`name` in the prose is glued by some cell of the same notebook."""
+def test_no_glue_left(path):
+    """Numbers in the prose are {eval} expressions (JupyterLab cannot render glue roles)."""
     nb = nbformat.read(path, as_version=4)
-    used = set()
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
-            used |= set(re.findall(r"\{glue(?::\w+)?\}`([A-Za-z_][\w]*)", cell.source))
-    glued = set()
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            key = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            if key:
-                glued.add(key)
-    assert used <= glued, f"{path.name}: glue names used but never glued: {sorted(used - glued)}"
+            assert not re.search(r"\{glue(:\w+)?\}`", cell.source), \
+                f"{path.name}: markdown cell {i} uses a glue role; run scripts/glue_to_eval.py"
+        elif cell.cell_type == "code":
+            assert not re.search(r"\bglue\(|from myst_nb import glue", cell.source), \
+                f"{path.name}: code cell {i} uses glue(); run scripts/glue_to_eval.py"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_eval_results_are_saved(path):
+    """Every {eval} expression has its result saved in its cell's user_expressions metadata
+    (jupyterlab-myst's format), as `make execute` writes it, with status ok and text/plain."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        expressions = _eval_expressions(cell.source)
+        saved = cell.metadata.get("user_expressions")
+        if not expressions:
+            assert not saved, f"{path.name}: markdown cell {i} has stale user_expressions"
+            continue
+        assert isinstance(saved, list), \
+            f"{path.name}: markdown cell {i} has {{eval}} but no saved results (make execute NB=...)"
+        assert [e.get("expression") for e in saved] == expressions, \
+            f"{path.name}: markdown cell {i}: saved results are for other expressions (re-execute)"
+        for e in saved:
+            result = e["result"]
+            assert result.get("status") == "ok", \
+                f"{path.name}: cell {i}: {{eval}}`{e['expression']}` failed: {result.get('evalue')}"
+            assert set(result) == {"status", "data", "metadata"} and "text/plain" in result["data"], \
+                f"{path.name}: cell {i}: {{eval}}`{e['expression']}` result is not in jupyterlab-myst's format"
+            text = result["data"]["text/plain"]
+            assert "np.float" not in text and "np.int" not in text, \
+                f"{path.name}: cell {i}: {{eval}}`{e['expression']}` shows a numpy repr {text!r}"
