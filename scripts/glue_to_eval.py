@@ -8,8 +8,8 @@ Run once per notebook (running it again changes nothing). In code cells,
     glue("test_acc", float(test_acc), display=False)   ->   prose.test_acc = float(test_acc)
     glue(f"acc_{k}", value, display=False)             ->   setattr(prose, f"acc_{k}", value)
 
-where ``prose`` is a ``types.SimpleNamespace`` made at the end of the cell that imported glue
-(``from myst_nb import glue`` becomes ``from types import SimpleNamespace``). In markdown cells the format spec moves
+where ``prose`` is a ``types.SimpleNamespace`` made in the cell that imported glue, before its
+first use (``from myst_nb import glue`` becomes ``from types import SimpleNamespace``). In markdown cells the format spec moves
 into an f-string, so the formatting survives:
 
     {glue:text}`test_acc:.3f`   ->   {eval}`f"{prose.test_acc:.3f}"`
@@ -121,6 +121,10 @@ def convert_notebook(nb) -> int:
                     cell.source = cell.source.rstrip("\n") + "\n" + SETUP
                 setup_done = True
             cell.source = convert_code(cell.source)
+            if SETUP in cell.source:   # the namespace must exist before this cell's first use
+                rest = cell.source.replace("\n" + SETUP, "")
+                use = re.search(rf"^.*\b{NAMESPACE}\b", rest, re.M)
+                cell.source = (rest[:use.start()] + SETUP + "\n" + rest[use.start():]) if use else cell.source
             kept = [o for o in cell.get("outputs", []) if "scrapbook" not in o.get("metadata", {})]
             if len(kept) != len(cell.get("outputs", [])):
                 cell.outputs = kept

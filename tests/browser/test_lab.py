@@ -1,0 +1,238 @@
+"""The chapters as students meet them: a real JupyterLab (with jupyterlab-myst) in Chromium.
+
+Starts `jupyter lab` on 127.0.0.1 (a free port, a random token) on a *copy* of notebooks/ in
+a temporary folder, with its own settings and data folders, and drives headless Chromium with
+playwright. For every chapter, opened trusted as saved (its {eval} values come from the
+``user_expressions`` metadata that `make execute` writes), it fails on
+
+* raw MyST in a rendered markdown cell: ``{glue``, ``{cite``, ``{eval``, ``{exercise``,
+  ``{solution``, ``{doc``, ``{ref``, a ``` fence or a ``:class:`` option line, or an {eval}
+  expression shown as code (no saved result); and any glue role in the source (jupyterlab-myst
+  shows an unknown role as its bare content, ``acc:.3f``, so the text alone would not tell);
+* an {eval} value that is not the saved one;
+* solution text a student can see (solution cells are collapsed: ``jupyter.source_hidden``);
+* a markdown cell JupyterLab failed to render.
+
+One light chapter is also run top to bottom in the kernel (Run All), and its {eval} values,
+recomputed live by jupyterlab-myst, must match the saved ones. Screenshots go to
+_build/screenshots/lab/. Needs Chromium at /usr/bin/chromium; skipped without it unless
+LUTBOOK_REQUIRE_BOOK=1 (`make browser`, CI).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from book_paths import CHROMIUM, CHROMIUM_ARGS, REQUIRED, ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SHOTS = ROOT / "_build" / "screenshots" / "lab"
+RUN_ALL = "02_lookup_table.ipynb"          # the lightest chapter: run in the kernel too
+# raw MyST, or an {eval} expression shown as code because no result was saved for it
+RAW_MYST = re.compile(r"\{(glue|cite|eval|exercise|solution|doc|ref)[:}]|```|^:class:|f\"\{|\bprose\.", re.M)
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _solution_cells(nb) -> list[int]:
+    """Indices of solution cells: tagged `solution`, or inside a {solution-start}..{solution-end} gate."""
+    out, gate = [], False
+    for i, cell in enumerate(nb.cells):
+        src = cell.source if cell.cell_type == "markdown" else ""
+        if re.search(r"\{solution-start\}", src):
+            gate = True
+        if gate or "solution" in cell.metadata.get("tags", []):
+            out.append(i)
+        if re.search(r"\{solution-end\}", src):
+            gate = False
+    return out
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a copy of the chapters; yields (base_url, token, folder)."""
+    if not Path(CHROMIUM).exists():
+        if REQUIRED:
+            pytest.fail(f"no Chromium at {CHROMIUM} (LUTBOOK_REQUIRE_BOOK=1)")
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    root = tmp_path_factory.mktemp("lab")
+    work = root / "notebooks"
+    work.mkdir()
+    for nb in NOTEBOOKS:
+        shutil.copy(nb, work / nb.name)
+    settings = root / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    # render every cell (JupyterLab 4 otherwise renders only the cells in view), no news fetch
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
+    news = root / "settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_DATA_DIR=str(root / "data"),
+               JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"), TQDM_DISABLE="1")
+    # opened as the reader opens a notebook they ran themselves: trusted
+    subprocess.run([str(BIN / "jupyter"), "trust", *map(str, sorted(work.glob("*.ipynb")))],
+                   env=env, check=True, capture_output=True)
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(root / "lab.log", "w")
+    proc = subprocess.Popen(
+        [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+         "--ServerApp.open_browser=False", "--LabApp.news_url=", "--ServerApp.port_retries=0",
+         "--allow-root", "--LabApp.extension_manager=readonly"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"jupyter lab did not start; log:\n{(root / 'lab.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+    yield base, token, work
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    from playwright.sync_api import sync_playwright
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        pg = context.new_page()
+        base, token, _ = lab
+        pg.goto(f"{base}/lab?token={token}", wait_until="domcontentloaded")
+        pg.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
+        yield pg
+        browser.close()
+
+
+def _open(page, lab, name):
+    base, token, _ = lab
+    # ?reset: a fresh workspace, so only this notebook is open
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}", wait_until="domcontentloaded")
+    panel = page.locator(".jp-NotebookPanel:visible").first
+    panel.wait_for(timeout=90_000)
+    page.wait_for_function(
+        "n => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell').length >= n",
+        arg=len(nbformat.read(ROOT / "notebooks" / name, as_version=4).cells), timeout=90_000)
+    # the kernel is not needed to render; dismiss a kernel dialog if one shows
+    for button in ("No Kernel", "Select"):
+        b = page.get_by_role("button", name=button)
+        if b.count() and b.first.is_visible():
+            b.first.click()
+            break
+    time.sleep(1.5)          # jupyterlab-myst renders markdown asynchronously
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+
+
+def _check_rendered(page, cells, nb, name) -> list[str]:
+    problems = []
+    hidden = set(_solution_cells(nb))
+    assert cells.count() == len(nb.cells), f"{name}: {cells.count()} cells shown, {len(nb.cells)} saved"
+    for i, cell in enumerate(nb.cells):
+        dom = cells.nth(i)
+        if i in hidden:
+            if dom.locator(".jp-Cell-inputWrapper .jp-InputArea:visible").count():
+                problems.append(f"cell {i}: a solution cell is not collapsed (its input is visible)")
+            if cell.cell_type == "code" and dom.locator(".jp-OutputArea-output:visible").count():
+                problems.append(f"cell {i}: a solution cell's output is visible")
+            continue
+        if cell.cell_type != "markdown":
+            continue
+        if re.search(r"\{glue(:\w+)?\}`", cell.source):
+            # jupyterlab-myst shows an unknown role as its bare content ("acc:.3f"), not raw markup
+            problems.append(f"cell {i}: a glue role, which JupyterLab cannot render")
+        text = dom.inner_text()
+        if "jp-mod-rendered" not in (dom.get_attribute("class") or ""):
+            problems.append(f"cell {i}: markdown cell not rendered")
+        raw = RAW_MYST.search(text)
+        if raw:
+            problems.append(f"cell {i}: raw MyST {raw.group(0)!r} visible: ...{text[max(0, raw.start() - 60):raw.end() + 60]!r}...")
+        for e in cell.metadata.get("user_expressions", []):
+            value = e["result"]["data"]["text/plain"]
+            value = re.sub(r"^(['\"])(.*)\1$", r"\2", value)
+            if value not in text:
+                problems.append(f"cell {i}: {{eval}}`{e['expression']}` should show {value!r}")
+    visible = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").inner_text()
+    for i in hidden:
+        src = nb.cells[i].source
+        # a distinctive line of solution text must not be readable anywhere on the page
+        lines = [ln.strip() for ln in src.splitlines()
+                 if len(ln.strip()) > 30 and not re.search(r"[`{}$\\*]|^[#:]", ln.strip())]
+        for ln in lines[:2]:
+            if ln in visible:
+                problems.append(f"cell {i}: solution text visible: {ln!r}")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_chapter_reads_right_in_jupyterlab(page, lab, path):
+    nb = nbformat.read(path, as_version=4)
+    cells = _open(page, lab, path.name)
+    stem = path.stem
+    page.screenshot(path=str(SHOTS / f"{stem}-top.png"))
+    for i, cell in enumerate(nb.cells):     # close-ups a person can check
+        if cell.cell_type == "markdown" and re.search(r"\{exercise\}", cell.source):
+            cells.nth(i).scroll_into_view_if_needed()
+            end = min(i + 4, len(nb.cells) - 1)
+            page.screenshot(path=str(SHOTS / f"{stem}-exercise-{i}.png"))
+            cells.nth(end).scroll_into_view_if_needed()
+            break
+    problems = _check_rendered(page, cells, nb, path.name)
+    assert not problems, f"{path.name} in JupyterLab:\n" + "\n".join(problems)
+
+
+def test_run_all_recomputes_the_same_numbers(page, lab):
+    """Run All in the kernel: no error, and jupyterlab-myst's live {eval} values equal the saved ones."""
+    path = ROOT / "notebooks" / RUN_ALL
+    nb = nbformat.read(path, as_version=4)
+    cells = _open(page, lab, RUN_ALL)
+    # wait for the kernel, then Run > Run All Cells from the menu, as a student would
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
+                           ".jp-Toolbar-kernelStatus", timeout=90_000)
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).first.click()
+    page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+    n_code = sum(c.cell_type == "code" and c.source.strip() != "" for c in nb.cells)
+    # done when every code cell shows a number in its prompt (no '*')
+    page.wait_for_function(
+        """n => {
+            const ps = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+            const done = ps.filter(p => /\\[\\d+\\]/.test(p.textContent));
+            return done.length >= n && !ps.some(p => p.textContent.includes('*'));
+        }""", arg=n_code, timeout=240_000)
+    time.sleep(2)
+    page.screenshot(path=str(SHOTS / f"{path.stem}-after-run-all.png"))
+    errors = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) [data-mime-type='application/vnd.jupyter.stderr']")
+    tracebacks = [errors.nth(i).inner_text()[:300] for i in range(errors.count())
+                  if "Traceback" in errors.nth(i).inner_text() or "Error" in errors.nth(i).inner_text()]
+    assert not tracebacks, f"{RUN_ALL}: errors after Run All: {tracebacks}"
+    problems = _check_rendered(page, cells, nb, RUN_ALL)
+    assert not problems, f"{RUN_ALL} after Run All:\n" + "\n".join(problems)
