@@ -21,6 +21,8 @@ PAPER = {
         "real_test": [0.66, 0.81, 0.86, 0.87, 0.89, 0.90, 0.83, 0.66],
         "random_train": [0.51, 0.53, 0.55, 0.60, 0.69, 0.82, 0.92, 0.98],
     },
+    # pairwise MNIST ("i versus j"): the hardest pair the paper reports and its accuracy
+    "pairs": {"hardest": (4, 9), "hardest_test": 0.95},
 }
 
 
