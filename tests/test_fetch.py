@@ -182,11 +182,11 @@ def test_download_has_an_overall_deadline(tmp_path, trickle):
     start = time.monotonic()
     with pytest.raises(TimeoutError, match="overall deadline of 1.5 s"):
         _sources.download(f"{trickle}/x.gz", tmp_path / "x.gz", _sources.Deadline(1.5), stall_seconds=1)
-    assert 1.4 < time.monotonic() - start < 3
+    assert 1.4 < time.monotonic() - start < 10  # the trickle itself would go on for 60 s
     start = time.monotonic()
     with pytest.raises(TimeoutError, match="no data from .* for 0.5 s"):
         _sources.download(f"{trickle}/silent/x.gz", tmp_path / "y.gz", _sources.Deadline(30), stall_seconds=0.5)
-    assert time.monotonic() - start < 3
+    assert time.monotonic() - start < 10
 
 
 def test_fetch_gives_up_on_a_slow_mirror_at_the_deadline(cache, trickle, mirror):
@@ -194,7 +194,7 @@ def test_fetch_gives_up_on_a_slow_mirror_at_the_deadline(cache, trickle, mirror)
     sources = [_sources.from_mirror(f"{trickle}/", progress=False), _sources.from_mirror(f"{mirror}/good/", progress=False)]
     dest = fetch.fetch("mnist", cache / "mnist", sources=sources, deadline=1.0)
     assert all(f["ok"] for f in fetch.check_folder(dest, "mnist")), "the next source was tried"
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 20  # the trickling mirror alone would take 60 s
 
 
 def test_partial_downloads_of_a_killed_fetch_are_removed(cache, mirror, monkeypatch):
