@@ -82,6 +82,8 @@ def check_hyperparameters(net):
         _positive_int("every hidden layer width", w)
     _positive_int("batch_size", net.batch_size)
     _positive_int("epochs", net.epochs)
+    if net.blas_threads is not None:
+        _positive_int("blas_threads", net.blas_threads)
     if net.n_classes is not None:
         _positive_int("n_classes", net.n_classes)
     if net.optimizer not in ("sgd", "adam"):

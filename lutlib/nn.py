@@ -16,6 +16,7 @@ chain rule written out in ``_backward``: no autograd.
 >>> net.score(X, y) > 0.9
 True
 """
+import contextlib
 import time
 
 import numpy as np
@@ -26,6 +27,17 @@ from ._nn_checks import check_features, check_hyperparameters, check_int_labels,
 from .nn_masks import LotteryTicketMixin, example_tied_masks
 
 __all__ = ["MLP", "example_tied_masks"]
+
+
+def _blas_limit(threads):
+    """Limit the BLAS threads for the duration of a with-block (needs threadpoolctl; else no-op)."""
+    if threads is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(threads, user_api="blas")
 
 
 class MLP(LotteryTicketMixin, Estimator):
@@ -59,6 +71,10 @@ class MLP(LotteryTicketMixin, Estimator):
         Keep a copy of the weights after these epochs, for ``rewind``; the initial weights
         (epoch 0) are always kept. A snapshot is taken the first time an epoch is reached, so
         retraining after ``rewind`` does not overwrite it.
+    blas_threads : int or None
+        BLAS threads while this MLP computes (set with threadpoolctl for the duration of each call,
+        never globally); None leaves the BLAS as it is. On a machine where other processes compete
+        for the cores, 1 can be many times faster than 2 (see benchmarks/bench_nn.py).
     max_weight_bytes : int
         Refuse, before allocating, a network whose weights and optimizer state exceed this.
 
@@ -77,7 +93,7 @@ class MLP(LotteryTicketMixin, Estimator):
 
     def __init__(self, hidden=(512,), n_classes=None, seed=0, weight_decay=0.0, dropout=0.0,
                  input_noise=0.0, optimizer="sgd", lr=None, momentum=0.9, batch_size=128, epochs=10,
-                 snapshot_epochs=(), max_weight_bytes=DEFAULT_MAX_TABLE_BYTES):
+                 snapshot_epochs=(), blas_threads=None, max_weight_bytes=DEFAULT_MAX_TABLE_BYTES):
         self.hidden = hidden
         self.n_classes = n_classes
         self.seed = seed
@@ -90,6 +106,7 @@ class MLP(LotteryTicketMixin, Estimator):
         self.batch_size = batch_size
         self.epochs = epochs
         self.snapshot_epochs = snapshot_epochs
+        self.blas_threads = blas_threads
         self.max_weight_bytes = max_weight_bytes
 
     # ------------------------------------------------------------------ set-up
@@ -264,8 +281,8 @@ class MLP(LotteryTicketMixin, Estimator):
             yv = check_int_labels(yv, Xv.shape[0], self.n_classes_, "validation y")
         rec = self._recorded(record, sensitivity, X.shape[0])
         for _ in range(epochs):
-            with np.errstate(over="ignore", invalid="ignore"):   # a NaN loss is caught and reported
-                self._epoch(X, y, masks, rec, sensitivity)
+            with np.errstate(over="ignore", invalid="ignore"), _blas_limit(self.blas_threads):
+                self._epoch(X, y, masks, rec, sensitivity)   # a NaN loss is caught and reported
             if validation is not None:
                 self.history_.setdefault("val_loss", []).append(float(self.loss_per_example(Xv, yv).mean()))
                 self.history_.setdefault("val_accuracy", []).append(self.score(Xv, yv))
@@ -385,11 +402,12 @@ class MLP(LotteryTicketMixin, Estimator):
         X = check_features(X)
         self._check_n_features(X)
         masks = self._unit_masks(unit_mask, X.shape[0])
-        for lo in range(0, X.shape[0], chunk):
-            rows = slice(lo, lo + chunk)
-            scales = [m if m is None or m.ndim == 1 else m[rows] for m in masks]
-            acts, logits = self._forward(X[rows], scales)
-            yield rows, acts, scales, logits
+        with _blas_limit(self.blas_threads):
+            for lo in range(0, X.shape[0], chunk):
+                rows = slice(lo, lo + chunk)
+                scales = [m if m is None or m.ndim == 1 else m[rows] for m in masks]
+                acts, logits = self._forward(X[rows], scales)
+                yield rows, acts, scales, logits
 
     def decision_function(self, X, unit_mask=None):
         """Logits (n, n_classes): the inputs of the softmax."""

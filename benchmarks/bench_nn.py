@@ -1,0 +1,158 @@
+"""Speed of lutlib.nn and lutlib.memorization against the targets of issue 10. Prints figures and ratios.
+
+    LUTLIB_DATA=../shared/data python benchmarks/bench_nn.py [--quick] [--skip-busy]
+
+Targets (2 cores): one epoch of the MLP 784-512-10 over 60,000 MNIST images (float32, batch 128)
+<= 1.0 s and faster than scikit-learn's MLPClassifier on the same architecture, data and epoch;
+recording per-example losses and loss sensitivity <= 25 % extra; critical sample ratio of 1,000
+examples with 20 search steps < 2 s; exact single-lut memorization scores on 60,000 examples
+< 0.1 s; the Feldman-Zhang estimator with 100 lut networks (5x256, k=8) on 70 % subsets < 60 s;
+flip sensitivity of all 784 single-bit flips of 1,000 test images on the 5x1024 network < 10 s.
+
+BLAS threads are set with threadpoolctl here, never globally by the library. The MLP epoch is
+measured with 1 and 2 BLAS threads, on the machine as it is ("idle": other people's work may be
+running, see the load average printed) and with one extra CPU-bound process started by this
+script ("busy"). Timings are medians after a warm-up; on a shared machine they are noisy.
+This is a report, not a test: it never fails a build.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from lutlib import Lut, LutNetwork
+from lutlib.data import binarize, binary_task, load_mnist, scale
+from lutlib.memorization import critical_sample_ratio, flip_sensitivity, lut_loo_memorization, memorization_scores
+from lutlib.nn import MLP
+
+
+def timed(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def line(name, value, target, unit="s", better="lower"):
+    ok = value <= target if better == "lower" else value >= target
+    sign = "<=" if better == "lower" else ">="
+    print(f"{name:60s} {value:8.3f} {unit:2s}  target {sign} {target:g} {unit}  {'ok' if ok else 'OVER TARGET'}",
+          flush=True)
+    return value
+
+
+def mlp_epoch(X, y, **kw):
+    net = MLP(hidden=(512,), seed=0, batch_size=128)
+    net.partial_fit(X[:2048], y[:2048])                 # warm-up: allocations, BLAS start-up
+    return lambda: net.partial_fit(X, y, **kw)
+
+
+def sklearn_epoch(X, y):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    def run():
+        clf = MLPClassifier(hidden_layer_sizes=(512,), solver="sgd", batch_size=128, learning_rate_init=0.05,
+                            momentum=0.9, nesterovs_momentum=False, alpha=0.0, max_iter=1, shuffle=True,
+                            random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+    return run
+
+
+def epoch_figures(X, y, repeat, label):
+    out = {}
+    for threads in (1, 2):
+        with threadpool_limits(threads):
+            ours = timed(mlp_epoch(X, y), repeat)
+            theirs = timed(sklearn_epoch(X, y), repeat)
+        line(f"MLP epoch, {threads} BLAS thread(s), {label}", ours, 1.0)
+        print(f"{'  scikit-learn MLPClassifier, same epoch':60s} {theirs:8.3f} s   ratio sklearn / lutlib = "
+              f"{theirs / ours:.2f} ({'lutlib faster' if ours < theirs else 'lutlib SLOWER'})", flush=True)
+        out[threads] = (ours, theirs)
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repeat, 10 instead of 100 lut networks")
+    parser.add_argument("--skip-busy", action="store_true", help="skip the measurement with a busy process")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else 3
+    blas = [(i["internal_api"], i.get("version"), i["num_threads"]) for i in threadpool_info()]
+    print(f"cores: {os.cpu_count()}, load average (1, 5, 15 min): {os.getloadavg()}, numpy {np.__version__}, "
+          f"BLAS: {blas}")
+    print("Figures are wall-clock medians on a shared machine: noisy, compare the ratios within this run.\n")
+
+    Xtr, ytr, Xte, yte = load_mnist()
+    X, y, Xt = scale(Xtr), ytr.astype(np.int64), scale(Xte)
+
+    print("== MLP 784-512-10, one epoch, 60,000 images, batch 128, float32 ==")
+    epoch_figures(X, y, min(repeat, 2), "machine as is")
+    if not args.skip_busy:
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            time.sleep(0.5)
+            epoch_figures(X, y, min(repeat, 2), "+1 busy process")
+        finally:
+            hog.kill()
+            hog.wait()
+
+    # The rest with one BLAS thread: on a shared machine it is the stable (and usually faster) choice.
+    print("\n== recording during training (1 BLAS thread) ==")
+    with threadpool_limits(1):
+        plain = timed(mlp_epoch(X, y), repeat)
+        losses = timed(mlp_epoch(X, y, record="all"), repeat)
+        sens_all = timed(mlp_epoch(X, y, record="all", sensitivity=True), repeat)
+        subset = np.arange(0, 60000, 10)
+        sens_sub = timed(mlp_epoch(X, y, record=subset, sensitivity=True), repeat)
+    print(f"{'plain epoch':60s} {plain:8.3f} s")
+    line("overhead: per-example loss + correctness, all 60,000", losses / plain - 1, 0.25, "x")
+    line("overhead: + loss sensitivity of all 60,000", sens_all / plain - 1, 0.25, "x")
+    line("overhead: + loss sensitivity of 6,000 (every 10th)", sens_sub / plain - 1, 0.25, "x")
+
+    print("\n== critical sample ratio (Langevin search, 20 steps, 1,000 test images, 1 BLAS thread) ==")
+    with threadpool_limits(1):
+        net = MLP(hidden=(512,), seed=0).fit(X, y, epochs=1)
+        csr = []
+        t = timed(lambda: csr.append(critical_sample_ratio(net, Xt[:1000], steps=20, seed=0)), repeat)
+    line(f"CSR of 1,000 examples, 20 steps (CSR = {csr[-1]:.3f})", t, 2.0)
+
+    print("\n== luts ==")
+    bits, bits_t, yb = binarize(Xtr), binarize(Xte), binary_task(ytr)
+    centre = [r * 28 + c for r, c in [(14, 14), (10, 14), (18, 14), (14, 10), (14, 18), (7, 12), (21, 16),
+                                      (12, 7), (16, 21), (9, 9), (19, 19), (5, 14)]]
+    lut = Lut(seed=0).fit(bits[:, centre], yb)
+    t = timed(lambda: lut_loo_memorization(lut, bits[:, centre], yb), max(repeat, 3))
+    line("exact LOO memorization, one lut k=12, 60,000 examples", t, 0.1)
+
+    n_models = 10 if args.quick else 100
+    start = time.perf_counter()
+    s = memorization_scores(LutNetwork(hidden=(256,) * 5, k=8), bits, yb, n_models=n_models, subset=0.7, seed=0)
+    t = time.perf_counter() - start
+    label = f"Feldman-Zhang, {n_models} lut networks 5x256 k=8, 70 % subsets"
+    if n_models != 100:
+        line(label + " (x10 = estimate for 100)", t * 100 / n_models, 60.0)
+    else:
+        line(label, t, 60.0)
+    print(f"{'  mean score; share of examples with score > 0.5':60s} {np.nanmean(s.score):8.3f}    "
+          f"{np.nanmean(s.score > 0.5):.3f}")
+
+    big = LutNetwork(hidden=(1024,) * 5, k=8, seed=0).fit(bits, yb)
+    flip_sensitivity(big, bits_t[:10])                   # numba compiles (cached) once
+    counts = []
+    t = timed(lambda: counts.append(flip_sensitivity(big, bits_t[:1000])), repeat)
+    line(f"flip sensitivity, 784 flips x 1,000 images, 5x1024 (mean {counts[-1].mean():.1f})", t, 10.0)
+
+
+if __name__ == "__main__":
+    main()
