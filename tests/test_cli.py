@@ -192,7 +192,7 @@ def test_ctrl_c_during_a_download(tmp_path):
                             text=True, env={"PATH": os.environ["PATH"], "XDG_CACHE_HOME": str(tmp_path)})
     try:
         assert proc.stdout.readline() == "ready\n"
-        for _ in range(100):  # until the download has begun (its partial folder exists)
+        for _ in range(300):  # until the download has begun (its partial folder exists)
             if list((tmp_path / "lutlib" / "mnist").glob(".fetch-*/*")):
                 break
             time.sleep(0.1)
