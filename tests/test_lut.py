@@ -117,3 +117,21 @@ def test_html_repr_marks_random_rows():
     html = Lut(seed=0).fit(X, y)._repr_html_()
     assert "<code>110</code>" in html and "*" in html
     assert Lut()._repr_html_() is None
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"seed": -1}, "seed must be None or a non-negative integer; got -1"),
+    ({"seed": "0"}, "seed must be"),
+    ({"max_table_bytes": None}, "max_table_bytes must be a positive integer number of bytes"),
+    ({"max_table_bytes": 2.5e9}, "max_table_bytes must be a positive integer"),
+])
+def test_bad_parameters_get_clear_errors(params, message):
+    with pytest.raises(ValueError, match=message):
+        Lut(**params).fit([[0, 1], [1, 1]], [0, 1])
+
+
+def test_seed_none_draws_fresh_coins_seed_int_repeats():
+    X, y = np.zeros((1, 12), dtype=np.uint8), [1]        # 4,095 unseen rows: coins
+    assert np.array_equal(Lut(seed=5).fit(X, y).table_, Lut(seed=5).fit(X, y).table_)
+    assert not np.array_equal(Lut(seed=None).fit(X, y).table_, Lut(seed=None).fit(X, y).table_)
+    assert Lut().seed == 0
