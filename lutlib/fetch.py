@@ -157,7 +157,11 @@ def _fetch(dataset, dest, sources, deadline, progress):
     for label, get in sources:
         if progress:
             print(f"lutlib: fetching {dataset} from {label} ...", file=sys.stderr)
-        with tempfile.TemporaryDirectory(dir=dest, prefix=PARTIAL_PREFIX) as tmp:
+        try:
+            partial = tempfile.TemporaryDirectory(dir=dest, prefix=PARTIAL_PREFIX)
+        except OSError as e:
+            raise _not_writable(dest, e) from e
+        with partial as tmp:
             try:
                 get(Path(tmp), Deadline(DEADLINE_SECONDS if deadline is None else deadline, f"{dataset} from {label}"))
                 _install(Path(tmp), dest, dataset)
@@ -198,9 +202,7 @@ def _locked(dest):
         dest.mkdir(parents=True, exist_ok=True)
         handle = open(dest.parent / f".{dest.name}.lock", "a+b")
     except OSError as e:
-        error = PermissionError if isinstance(e, PermissionError) else OSError
-        raise error(f"Cannot write to {dest} ({e.strerror or e}). Set XDG_CACHE_HOME to a writable folder, "
-                    f"or {ENV_VAR} to a folder that already holds the data.") from e
+        raise _not_writable(dest, e) from e
     with handle:
         if fcntl is not None:
             try:
@@ -210,6 +212,13 @@ def _locked(dest):
                 fcntl.flock(handle, fcntl.LOCK_EX)
         _remove_partials(dest, older_than=0 if fcntl is not None else 86400)
         yield
+
+
+def _not_writable(dest, e):
+    """The error for a folder lutlib cannot write to, saying what to do instead."""
+    error = PermissionError if isinstance(e, PermissionError) else OSError
+    return error(f"Cannot write to {dest} ({e.strerror or e}). Set XDG_CACHE_HOME to a writable folder, "
+                 f"or {ENV_VAR} to a folder that already holds the data.")
 
 
 def _remove_partials(dest, older_than):

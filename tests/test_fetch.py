@@ -249,6 +249,17 @@ def test_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch):
         fetch.locate("mnist")
 
 
+def test_read_only_cache_folder_is_a_clear_error(cache, monkeypatch):
+    """The cache folder exists but cannot be written (root ignores chmod, so the refusal is injected)."""
+    def refuse(*args, **kw):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(fetch.tempfile, "TemporaryDirectory", refuse)
+    monkeypatch.setattr(fetch, "NPM_COMMAND", None)  # never a real download, whatever happens
+    monkeypatch.setitem(fetch.MIRRORS, "mnist", [])
+    with pytest.raises(PermissionError, match="Cannot write to .*mnist .*Permission denied.*XDG_CACHE_HOME"):
+        fetch.locate("mnist")
+
+
 def test_deadline_must_be_positive():
     with pytest.raises(ValueError, match="positive"):
         _sources.Deadline(0)
