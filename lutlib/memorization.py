@@ -18,7 +18,7 @@ from math import lgamma, exp, log
 import numpy as np
 
 from ._tiebreak import coin_bits
-from ._validation import check_bits, check_labels
+from ._validation import check_bits
 from .kernels_numpy import addresses
 
 #: Arpit et al.'s search parameters on their pixel scale 0..255, here for inputs scaled to [0, 1].
@@ -221,6 +221,18 @@ def memorization_scores(estimator, X, y, n_models=100, subset=0.7, seed=0, progr
 
 
 # ---------------------------------------------------------------------- luts
+def _label_codes(lut, y, n):
+    """y as 0/1 codes of the lut's classes (classes_, as its fit encoded them)."""
+    classes = np.asarray(getattr(lut, "classes_", [0, 1]))
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"y must be a 1-D array of {n} labels; got shape {y.shape}.")
+    codes = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    if not np.array_equal(classes[codes], y):
+        raise ValueError(f"y holds labels the lut was not fitted on (its classes are {classes.tolist()}).")
+    return codes.astype(np.int64)
+
+
 def lut_loo_memorization(lut, X, y, ties="coin"):
     """Exact leave-one-out memorization of every training example of a single fitted ``Lut``.
 
@@ -237,7 +249,7 @@ def lut_loo_memorization(lut, X, y, ties="coin"):
     """
     lut._check_fitted()
     X = check_bits(X)
-    y = check_labels(y, X.shape[0])
+    y = _label_codes(lut, y, X.shape[0])
     if X.shape[1] != lut.k_:
         raise ValueError(f"X has {X.shape[1]} bits per example, but the lut was fitted with k={lut.k_}.")
     if ties not in ("coin", "expected"):

@@ -156,6 +156,10 @@ def test_lut_loo_expected_ties_and_errors():
     X, y = [[0], [0], [1]], [0, 1, 1]
     lut = Lut(seed=0).fit(X, y)
     assert lut_loo_memorization(lut, X, y, ties="expected").tolist() == [0.5 - 0.0, 0.5 - 0.0, 1 - 0.5]
+    lut37 = Lut(seed=0).fit(X, [3, 7, 7])                    # any two labels, as the lut encodes them
+    assert lut_loo_memorization(lut37, X, [3, 7, 7]).tolist() == lut_loo_memorization(lut, X, y).tolist()
+    with pytest.raises(ValueError, match="labels the lut was not fitted on"):
+        lut_loo_memorization(lut37, X, [3, 5, 7])
     with pytest.raises(ValueError, match="not the data this lut was fitted on"):
         lut_loo_memorization(lut, X, [0, 0, 1])
     with pytest.raises(ValueError, match="integer seed"):
