@@ -98,8 +98,13 @@ class LutNetwork(Estimator):
     def _layer_sizes(self):
         return check_hidden(self.hidden) + (1,)
 
-    def fit(self, X, y):
+    def fit(self, X, y, eval_set=None):
         """Train the layers left to right on bits X and 0/1 labels y. Returns self.
+
+        eval_set : list of (X_eval, y_eval) pairs, optional. Scored in the same pass as the
+        training (each lut's outputs on them are computed while its table is fresh), with no
+        second pass through the layers: ``fit_scores_`` then holds ``layer_scores`` rows for the
+        training set followed by one list per pair, ``fit_scores_[i + 1] == layer_scores(*eval_set[i])``.
 
         The fitted attributes are replaced only when fit completes: an interrupted refit
         (Ctrl-C, Jupyter's stop button) leaves the previous network as it was.
@@ -110,26 +115,38 @@ class LutNetwork(Estimator):
         rng = check_seed(self.seed)
         kernels = _kernels(self.backend)
         X, y, classes = check_Xy(X, y)
+        evals = [_eval_pair(Xe, ye, X.shape[1], classes) for Xe, ye in (eval_set or ())]
+        n_eval = sum(len(c) for _, c in evals)
         widths = (X.shape[1],) + sizes
         for i, fan_in in enumerate(widths[:-1]):
             where = "the input" if i == 0 else f"hidden layer {i} (width {fan_in})"
             k = check_k(self.k, fan_in, where=where)
-        need = network_fit_bytes(X.shape[0], X.shape[1], sizes, k, keep_counts, _backend_name(kernels),
+        need = network_fit_bytes(X.shape[0] + n_eval, X.shape[1], sizes, k, keep_counts, _backend_name(kernels),
                                  _threads(kernels))
         check_memory(need, budget, f"A network of {sum(sizes):,} luts with k={k} on {X.shape[0]:,} examples")
 
-        wiring_, tables_, counts_ = [], [], []
+        wiring_, tables_, counts_, hits_ = [], [], [], []
         A = np.ascontiguousarray(X.T)
+        E = np.ascontiguousarray(np.concatenate([Xe for Xe, _ in evals]).T) if evals else None
+        y_eval = np.concatenate([c for _, c in evals]) if evals else None
+        ends = np.cumsum([len(c) for _, c in evals]) if evals else None
         for fan_in, m in zip(widths[:-1], sizes):
             wiring = _random_wiring(rng, m, fan_in, k)
             keys = rng.integers(0, 2**64, size=m, dtype=np.uint64)
-            tables, A, counts = kernels.fit_layer(A, y, wiring, keys, keep_counts=keep_counts)
+            tables, A, counts, E_next, hits = kernels.fit_layer_eval(A, y, wiring, keys, E, y_eval, ends,
+                                                                     keep_counts=keep_counts)
+            E = E_next if evals else None
+            hits_.append(hits)
             wiring_.append(wiring)
             tables_.append(tables)
             if keep_counts:
                 counts_.append(counts)
+        n_scored = [X.shape[0]] + [len(c) for _, c in evals]
+        fit_scores_ = [[_layer_row(i, len(hits_), h[:, s] / n) for i, h in enumerate(hits_)]
+                       for s, n in enumerate(n_scored)]
         # one step: the new network replaces the old one whole, or not at all
         self.__dict__.update(wiring_=wiring_, tables_=tables_, counts_=counts_, n_features_in_=X.shape[1],
+                             fit_scores_=fit_scores_,
                              classes_=classes, train_accuracy_=float(np.mean(A[0] == y)))
         return self
 
@@ -198,13 +215,31 @@ class LutNetwork(Estimator):
         """
         outputs = self.layer_outputs(X)
         y = self._encode(y, outputs[0].shape[0])
-        rows = []
-        for i, out in enumerate(outputs):
-            acc = (out == y[:, None]).mean(axis=0)
-            rows.append({"layer": "output" if i == len(outputs) - 1 else i + 1, "luts": out.shape[1],
-                         "mean": float(acc.mean()), "sd": float(acc.std()),
-                         "min": float(acc.min()), "max": float(acc.max())})
-        return rows
+        return [_layer_row(i, len(outputs), (out == y[:, None]).mean(axis=0))
+                for i, out in enumerate(outputs)]
+
+
+def _layer_row(i, n_layers, acc):
+    """layer_scores' summary of layer i's per-lut accuracies acc."""
+    return {"layer": "output" if i == n_layers - 1 else i + 1, "luts": len(acc),
+            "mean": float(acc.mean()), "sd": float(acc.std()),
+            "min": float(acc.min()), "max": float(acc.max())}
+
+
+def _eval_pair(X, y, n_features, classes):
+    """One checked eval_set pair: (bits, 0/1 codes with the training classes)."""
+    X = check_bits(X, name="X_eval")
+    if X.shape[1] != n_features:
+        raise ValueError(f"eval_set: X_eval has {X.shape[1]} features; X has {n_features}.")
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"eval_set: y_eval has shape {y.shape}; expected ({X.shape[0]},).")
+    codes = (y == classes[-1]).astype(np.uint8)
+    unknown = (y != classes[0]) & (codes == 0)
+    if unknown.any():
+        raise ValueError(f"eval_set: y_eval holds {y[unknown][0]!r}, which is not one of the classes "
+                         f"{classes.tolist()} of y.")
+    return X, codes
 
 
 def _random_wiring(rng, n_luts, fan_in, k):

@@ -48,7 +48,7 @@ def test_interrupted_refit_on_a_wider_input_keeps_the_old_network(rng, monkeypat
     net = LutNetwork(hidden=(12, 8), k=3, seed=1, backend=backend, keep_counts=True).fit(X, y)
     before = net.predict(X), [w.copy() for w in net.wiring_], [t.copy() for t in net.tables_]
     wide = bits(rng, 300, 64)
-    calls = interrupt_on_call(monkeypatch, kernel_module(backend), "fit_layer", call=2)  # mid-network
+    calls = interrupt_on_call(monkeypatch, kernel_module(backend), "fit_layer_eval", call=2)  # mid-network
     with pytest.raises(KeyboardInterrupt):
         net.fit(wide, y)
     assert len(calls) == 2, "the refit was interrupted after its first layer"
@@ -63,7 +63,7 @@ def test_interrupted_refit_on_a_wider_input_keeps_the_old_network(rng, monkeypat
 def test_interrupted_first_fit_leaves_no_model(rng, monkeypatch):
     X, y = bits(rng, 100, 8), rng.integers(0, 2, 100).astype(np.uint8)
     net = LutNetwork(hidden=(4,), k=2, backend="numpy")
-    interrupt_on_call(monkeypatch, kernels_numpy, "fit_layer", call=2)
+    interrupt_on_call(monkeypatch, kernels_numpy, "fit_layer_eval", call=2)
     with pytest.raises(KeyboardInterrupt):
         net.fit(X, y)
     assert not any(name.endswith("_") for name in vars(net)), vars(net).keys()
