@@ -70,3 +70,29 @@ def test_bad_evaluation_arguments_are_refused(kernels):
         fit_layer_eval(A, y, wiring, keys, E, y_eval, [5, 9])
     with pytest.raises(ValueError, match="rise to 10"):
         fit_layer_eval(A, y, wiring, keys, E, y_eval, [7, 5, 10])
+
+
+def _has_eval_set():
+    import inspect
+
+    from lutlib import LutNetwork
+    return "eval_set" in inspect.signature(LutNetwork.fit).parameters
+
+
+@pytest.mark.skipif(not _has_eval_set(), reason="LutNetwork.fit has no eval_set yet (/work/notes/network-hook.diff)")
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_fit_scores_are_layer_scores_from_the_same_pass(backend):
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba not installed")
+    from lutlib import LutNetwork
+    rng = np.random.default_rng(1)
+    X = rng.integers(0, 2, size=(500, 30), dtype=np.uint8)
+    y = np.where(X[:, 0] ^ X[:, 1], "b", "a")
+    Xt, yt = X[:120] ^ (rng.random((120, 30)) < 0.1), y[:120]
+    net = LutNetwork(hidden=(12, 6), k=3, seed=0, backend=backend).fit(X, y, eval_set=[(Xt, yt), (X[:50], y[:50])])
+    assert net.fit_scores_ == [net.layer_scores(X, y), net.layer_scores(Xt, yt), net.layer_scores(X[:50], y[:50])]
+    assert net.fit_scores_[0][-1]["mean"] == net.train_accuracy_
+    plain = LutNetwork(hidden=(12, 6), k=3, seed=0, backend=backend).fit(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(plain.tables_, net.tables_))
+    with pytest.raises(ValueError, match="not one of the classes"):
+        net.fit(X, y, eval_set=[(Xt, np.full(120, "c"))])

@@ -1,0 +1,329 @@
+"""How fast chapter 5's network widget answers in a real JupyterLab, against the issue's targets.
+
+    LUTLIB_DATA=../shared/data .venv/bin/python benchmarks/bench_widget_latency.py [--variant ...]
+
+Starts `jupyter lab` on 127.0.0.1 (a free port, a random token, its own settings folders) on a
+*copy* of notebooks/04_lut_networks.ipynb in a temporary folder (the committed file is never
+touched), opens it in headless Chromium (/usr/bin/chromium, driven by playwright), runs the cells
+the network widget needs (``--full``: the whole chapter), then moves the widget's controls and
+times, in the page, from the change to the new figure on screen. Targets (issue 9 item 3): a new
+setting redrawn within 1.0 s at the default 5 x 1024, k = 8 (label noise moved: a fresh fit each
+time) and within 2.0 s at width 2048, k = 12.
+
+Variants (each run in a fresh JupyterLab and kernel):
+  committed   the chapter as committed
+  configure   plus ``lutlib.threads.configure()`` first in the imports cell
+  one-pass    plus the widget's scores computed in the fit's own pass (``fit(..., eval_set=...)``;
+              needs /work/notes/network-hook.diff applied to lutlib/network.py)
+A kernel-only figure (the widget's fit and scoring in this process, no browser) is printed too.
+This is a report, not a test: it never fails a build.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = ROOT / "notebooks" / "04_lut_networks.ipynb"
+CHROMIUM = os.environ.get("LUTBOOK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BIN = Path(sys.executable).parent
+TARGETS = {"default": 1.0, "wide": 2.0}   # seconds: 5 x 1024 k = 8, and 5 x 2048 k = 12
+# cells the widget needs, found by what they contain (the whole chapter with --full)
+NEEDED = ("load_mnist()", "def plot_layers", "layer_scores(B_test", "def train_and_score",
+          "widgets.interactive(show_network")
+CONFIGURE = "import lutlib.threads\nlutlib.threads.configure()\n"
+ONE_PASS = '''\
+def train_and_score(depth, width, k, noise):
+    # The same results as the chapter's train_and_score, scored in the fit's own pass.
+    key = (depth, width, k, round(noise, 2))
+    if key not in _cache:
+        labels = random_labels(t_train, fraction=noise, seed=SEED) if noise else t_train
+        n = N_TRAIN_SCORED
+        start = time.perf_counter()
+        model = LutNetwork(hidden=(width,) * depth, k=k, seed=SEED).fit(
+            B_train, labels, eval_set=[(B_test, t_test), (B_train[:n], labels[:n])])
+        seconds = time.perf_counter() - start
+        train, test, train_n = model.fit_scores_
+        _cache[key] = {"test": test, "train": train_n, "train_acc": train[-1]["mean"],
+                       "test_acc": test[-1]["mean"], "seconds": seconds}
+    return _cache[key]
+'''
+
+
+def prepare(folder: Path, variant: str, full: bool) -> Path:
+    """Write the chapter's copy for this variant into folder; returns its path."""
+    nb = nbformat.read(CHAPTER, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if not full:
+        keep = [code[0]] + [c for c in code[1:] if any(s in c.source for s in NEEDED)]
+        missing = [s for s in NEEDED if not any(s in c.source for c in keep)]
+        if missing:
+            sys.exit(f"chapter 5 changed: no cell contains {missing}; update NEEDED in {__file__}")
+        nb.cells = keep
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.outputs, c.execution_count = [], None
+    if variant in ("configure", "one-pass"):
+        nb.cells[[c.cell_type for c in nb.cells].index("code")].source = (
+            CONFIGURE + nb.cells[[c.cell_type for c in nb.cells].index("code")].source)
+    if variant == "one-pass":
+        at = next(i for i, c in enumerate(nb.cells) if "def train_and_score" in c.source)
+        nb.cells.insert(at + 1, nbformat.v4.new_code_cell(ONE_PASS))
+    path = folder / CHAPTER.name
+    nbformat.write(nb, path)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    """A JupyterLab server on `folder` with its own settings; stopped by close()."""
+
+    def __init__(self, folder: Path):
+        root = folder.parent
+        settings = root / "settings" / "@jupyterlab"
+        (settings / "notebook-extension").mkdir(parents=True)
+        (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+            json.dumps({"windowingMode": "none"}))
+        (settings / "apputils-extension").mkdir(parents=True)
+        (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_DATA_DIR=str(root / "data"),
+                   JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
+                   JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"), TQDM_DISABLE="1")
+        subprocess.run([str(BIN / "jupyter"), "trust", *map(str, folder.glob("*.ipynb"))], env=env,
+                       check=True, capture_output=True)
+        self.port, self.token = _free_port(), secrets.token_hex(16)
+        self.log = open(root / "lab.log", "w")
+        self.proc = subprocess.Popen(
+            [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+             f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={folder}", "--ServerApp.port_retries=0",
+             "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True", "--allow-root"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=folder)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.base}/api/status?token={self.token}", timeout=2)
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.close()
+                    sys.exit(f"jupyter lab did not start; log:\n{(root / 'lab.log').read_text()[-3000:]}")
+                time.sleep(0.5)
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+# In the page: resolve with the milliseconds until the widget shows an image other than `old`.
+WAIT_NEW_IMAGE = """([old, t0, timeout]) => new Promise((resolve) => {
+  const box = document.querySelector('.lutbench-widget');
+  const check = () => {
+    const img = box.querySelector('.widget-output img');
+    if (img && img.src !== old && img.complete && img.naturalWidth > 0) {
+      resolve(performance.now() - t0); return true; }
+    return false; };
+  if (check()) return;
+  const obs = new MutationObserver(() => { if (check()) obs.disconnect(); });
+  obs.observe(box, {subtree: true, childList: true, attributes: true});
+  setTimeout(() => { obs.disconnect(); resolve(-1); }, timeout);
+})"""
+
+
+def _image(page) -> str:
+    return page.evaluate("() => { const i = document.querySelector('.lutbench-widget .widget-output img');"
+                         " return i ? i.src : ''; }")
+
+
+def set_control(page, label: str, value: str, timeout_s: float) -> float:
+    """Set the slider described `label` to value; seconds until the widget shows a new figure.
+
+    A number is typed into the slider's readout; "+" presses the right arrow key once on its
+    handle (a SelectionSlider's readout cannot be typed into).
+    """
+    old = _image(page)
+    slider = page.locator(f".lutbench-widget .widget-slider:has(label:text-is('{label}'))")
+    if value == "+":
+        slider.locator(".noUi-handle").focus()
+        key = "ArrowRight"
+    else:
+        slider.locator(".widget-readout").click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+        key = "Enter"
+    t0 = page.evaluate("() => performance.now()")
+    page.keyboard.press(key)
+    ms = page.evaluate(WAIT_NEW_IMAGE, [old, t0, timeout_s * 1000])
+    if ms < 0:
+        raise TimeoutError(f"no new figure {timeout_s} s after setting {label} to {value}")
+    print(f"    {label} -> {value}: {ms / 1000:.2f} s", flush=True)
+    return ms / 1000
+
+
+def run_variant(variant: str, full: bool, shots: Path | None) -> dict:
+    from playwright.sync_api import sync_playwright
+    with tempfile.TemporaryDirectory(prefix="lutbench-") as tmp:
+        folder = Path(tmp) / "notebooks"
+        folder.mkdir()
+        path = prepare(folder, variant, full)
+        lab = Lab(folder)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                page.goto(f"{lab.base}/lab/tree/{path.name}?token={lab.token}", wait_until="domcontentloaded")
+                page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                                       " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=120_000)
+                page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session"
+                                       " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                                       timeout=120_000)
+                start = time.monotonic()
+                page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                # done when no cell waits or runs ([*]) and the widget shows its first figure
+                page.wait_for_function(
+                    """() => { const ps = [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')];
+                               const busy = ps.some(p => /\\[\\*\\]|\\[ \\]/.test(p.textContent));
+                               const w = [...document.querySelectorAll('.widget-interact')].find(
+                                   b => b.textContent.includes('label noise'));
+                               if (!w || busy) return false;
+                               w.classList.add('lutbench-widget');
+                               const img = w.querySelector('.widget-output img');
+                               return img && img.complete && img.naturalWidth > 0; }""",
+                    timeout=1_800_000, polling=500)
+                ran = time.monotonic() - start
+                errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+                tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+                if tracebacks:
+                    raise RuntimeError(f"the chapter failed in JupyterLab:\n{tracebacks[0][-2000:]}")
+                page.locator(".lutbench-widget").scroll_into_view_if_needed()
+                result = {"variant": variant, "run_s": ran, "default": [], "wide": []}
+                for noise in ("0.1", "0.2", "0.3"):          # 5 x 1024, k = 8: a fresh fit each time
+                    result["default"].append(set_control(page, "label noise", noise, 120))
+                set_control(page, "width", "+", 300)         # 1024 -> 2048
+                result["wide"].append(set_control(page, "k", "12", 300))
+                for noise in ("0.4", "0.5"):
+                    result["wide"].append(set_control(page, "label noise", noise, 300))
+                if shots:
+                    shots.mkdir(parents=True, exist_ok=True)
+                    page.locator(".lutbench-widget").screenshot(path=str(shots / f"widget-{variant}.png"))
+                browser.close()
+        finally:
+            lab.close()
+    return result
+
+
+def kernel_only(one_pass: bool, repeat: int = 3) -> dict:
+    """The widget's fit and scores in this process (no browser): seconds, median of `repeat`."""
+    import numpy as np
+    from lutlib import LutNetwork
+    from lutlib.data import binarize, binary_task, load_mnist
+    X, y, Xt, yt = load_mnist()
+    B, Bt, t, tt = binarize(X), binarize(Xt), binary_task(y), binary_task(yt)
+    n = 10_000
+    LutNetwork(hidden=(4,), k=2).fit(B[:50], t[:50])     # compile (numba)
+
+    def once(width, k):
+        start = time.perf_counter()
+        net = LutNetwork(hidden=(width,) * 5, k=k, seed=0)
+        if one_pass:
+            net.fit(B, t, eval_set=[(Bt, tt), (B[:n], t[:n])])
+            train, test, train_n = net.fit_scores_
+            out = (test, train_n, train[-1]["mean"], test[-1]["mean"])
+        else:
+            net.fit(B, t)
+            out = (net.layer_scores(Bt, tt), net.layer_scores(B[:n], t[:n]), net.train_accuracy_,
+                   net.score(Bt, tt))
+        return time.perf_counter() - start, out
+
+    res = {}
+    for name, (width, k) in (("default", (1024, 8)), ("wide", (2048, 12))):
+        runs = [once(width, k) for _ in range(repeat)]
+        res[name] = [s for s, _ in runs]
+        res[name + "_scores"] = runs[0][1]
+    return res
+
+
+def _has_one_pass() -> bool:
+    import inspect
+    from lutlib import LutNetwork
+    return "eval_set" in inspect.signature(LutNetwork.fit).parameters
+
+
+def report(name: str, seconds: list[float], target: float):
+    med = statistics.median(seconds)
+    verdict = "ok" if med <= target else "OVER TARGET"
+    print(f"  {name:34s} median {med:6.2f} s  (runs: {', '.join(f'{s:.2f}' for s in seconds)})"
+          f"  target <= {target:.1f} s  ratio {med / target:4.2f}  {verdict}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", action="append", choices=["committed", "configure", "one-pass"],
+                        help="repeatable; default: committed, configure and (if available) one-pass")
+    parser.add_argument("--full", action="store_true", help="run the whole chapter, not only the widget's cells")
+    parser.add_argument("--no-browser", action="store_true", help="only the kernel-only figures")
+    parser.add_argument("--no-kernel", action="store_true", help="skip the kernel-only figures")
+    parser.add_argument("--screenshots", type=Path, help="save the widget's last figure here")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args()
+    one_pass = _has_one_pass()
+    variants = args.variant or ["committed", "configure"] + (["one-pass"] if one_pass else [])
+    if "one-pass" in variants and not one_pass:
+        sys.exit("variant one-pass needs LutNetwork.fit(..., eval_set=...): apply /work/notes/network-hook.diff")
+    load = os.getloadavg()[0]
+    print(f"cores: {os.cpu_count()}, load average (1 min) at start: {load:.1f}")
+    results = {"load_start": load, "kernel": {}, "lab": []}
+
+    print("Kernel only (this process; the widget's fit plus its scores):")
+    for mode in [] if args.no_kernel else ["separate passes"] + (["one pass"] if one_pass else []):
+        r = kernel_only(mode == "one pass")
+        results["kernel"][mode] = {k: v for k, v in r.items() if not k.endswith("_scores")}
+        report(f"{mode}, 5 x 1024, k = 8", r["default"], TARGETS["default"])
+        report(f"{mode}, 5 x 2048, k = 12", r["wide"], TARGETS["wide"])
+        results["kernel"][mode]["scores"] = r["default_scores"][2:]
+    if len(results["kernel"]) == 2:
+        same = len({tuple(v["scores"]) for v in results["kernel"].values()}) == 1
+        print(f"  one pass gives the same train/test accuracy as separate passes: {same}")
+    if args.no_browser:
+        variants = []
+    elif not Path(CHROMIUM).exists():
+        sys.exit(f"no Chromium at {CHROMIUM} (apt-get install chromium); --no-browser for kernel-only figures")
+
+    for variant in variants:
+        print(f"JupyterLab, variant {variant!r}: running the chapter's widget cells ...", flush=True)
+        r = run_variant(variant, args.full, args.screenshots)
+        r["load_after"] = os.getloadavg()[0]
+        results["lab"].append(r)
+        print(f"  cells ran in {r['run_s']:.0f} s; load average now {r['load_after']:.1f}")
+        report("new noise level, 5 x 1024, k = 8", r["default"], TARGETS["default"])
+        report("5 x 2048, k = 12 (k, then noise)", r["wide"], TARGETS["wide"])
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
