@@ -31,7 +31,8 @@ and is written back in place (or into --out). Three things differ from
 * **Solutions collapsed in JupyterLab.** Every solution cell (tagged ``solution``, or between
   ``{solution-start}`` and ``{solution-end}``) gets ``jupyter.source_hidden`` (and, for code,
   ``jupyter.outputs_hidden``), which JupyterLab honours: the student sees a collapsed cell and
-  opens it on purpose. The book ignores these keys (sphinx-exercise hides the solution there)
+  opens it on purpose. A collapsed cell shows its first line, so markdown solution cells start
+  with an empty line and code solution cells with a ``# Solution`` comment. The book ignores these keys (sphinx-exercise hides the solution there)
   and `make student` still removes the cells.
 * **Clean metadata.** No per-cell timing metadata (it changed every run and churned diffs).
 
@@ -89,12 +90,21 @@ def solution_cells(nb) -> list[int]:
 
 
 def collapse_solutions(nb) -> None:
-    """Collapse every solution cell in JupyterLab (jupyter.source_hidden / outputs_hidden)."""
+    """Collapse every solution cell in JupyterLab (jupyter.source_hidden / outputs_hidden).
+
+    A collapsed cell still shows its first line, so that line must give nothing away: a
+    markdown cell gets an empty first line, a code cell a ``# Solution`` comment (unless it
+    already starts with a comment).
+    """
     for i in solution_cells(nb):
         cell = nb.cells[i]
         hidden = {"source_hidden": True}
         if cell.cell_type == "code":
             hidden["outputs_hidden"] = True
+            if not cell.source.lstrip().startswith("#"):
+                cell.source = "# Solution\n" + cell.source
+        elif not cell.source.startswith("\n"):
+            cell.source = "\n" + cell.source
         cell.metadata.setdefault("jupyter", {}).update(hidden)
 
 

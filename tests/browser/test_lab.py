@@ -143,12 +143,12 @@ def _open(page, lab, name):
     page.wait_for_function(
         "n => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell').length >= n",
         arg=len(nbformat.read(ROOT / "notebooks" / name, as_version=4).cells), timeout=90_000)
-    # the kernel is not needed to render; dismiss a kernel dialog if one shows
-    for button in ("No Kernel", "Select"):
-        b = page.get_by_role("button", name=button)
-        if b.count() and b.first.is_visible():
-            b.first.click()
-            break
+    # kernels start by themselves (autoStartDefaultKernel); accept a kernel dialog if one shows
+    dialog = page.locator(".jp-Dialog button.jp-mod-accept")
+    try:
+        dialog.first.click(timeout=3_000)
+    except Exception:
+        pass
     time.sleep(1.5)          # jupyterlab-myst renders markdown asynchronously
     return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
 
@@ -210,6 +210,15 @@ def test_chapter_reads_right_in_jupyterlab(page, lab, path):
     assert not problems, f"{path.name} in JupyterLab:\n" + "\n".join(problems)
 
 
+def _wait_run_all(page, n_code):
+    page.wait_for_function(
+        """n => {
+            const ps = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+            const done = ps.filter(p => /\\[\\d+\\]/.test(p.textContent));
+            return done.length >= n && !ps.some(p => p.textContent.includes('*'));
+        }""", arg=n_code, timeout=240_000)
+
+
 def test_run_all_recomputes_the_same_numbers(page, lab):
     """Run All in the kernel: no error, and jupyterlab-myst's live {eval} values equal the saved ones."""
     path = ROOT / "notebooks" / RUN_ALL
@@ -222,12 +231,11 @@ def test_run_all_recomputes_the_same_numbers(page, lab):
     page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
     n_code = sum(c.cell_type == "code" and c.source.strip() != "" for c in nb.cells)
     # done when every code cell shows a number in its prompt (no '*')
-    page.wait_for_function(
-        """n => {
-            const ps = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
-            const done = ps.filter(p => /\\[\\d+\\]/.test(p.textContent));
-            return done.length >= n && !ps.some(p => p.textContent.includes('*'));
-        }""", arg=n_code, timeout=240_000)
+    try:
+        _wait_run_all(page, n_code)
+    except Exception:
+        page.screenshot(path=str(SHOTS / f"{path.stem}-run-all-timeout.png"))
+        raise
     time.sleep(2)
     page.screenshot(path=str(SHOTS / f"{path.stem}-after-run-all.png"))
     errors = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) [data-mime-type='application/vnd.jupyter.stderr']")
