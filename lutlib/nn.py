@@ -310,7 +310,6 @@ class MLP(LotteryTicketMixin, Estimator):
             ex_loss = np.full(len(rec), np.nan, dtype=np.float32)
             ex_correct = np.zeros(len(rec), dtype=bool)
             sens = np.zeros(len(rec), dtype=np.float32)
-        keep = np.float32(1 - self.dropout)
         loss_sum, hits = 0.0, 0
         order = self._rng.permutation(n)
         for lo in range(0, n, self.batch_size):
@@ -318,13 +317,7 @@ class MLP(LotteryTicketMixin, Estimator):
             Xb, yb = X[idx], y[idx]
             if self.input_noise:
                 Xb = Xb + np.float32(self.input_noise) * self._rng.standard_normal(Xb.shape, dtype=np.float32)
-            scales = []
-            for layer, width in enumerate(self.hidden):
-                s = masks[layer][idx] if masks[layer] is not None and masks[layer].ndim == 2 else masks[layer]
-                if self.dropout:
-                    d = (self._rng.random((len(idx), width), dtype=np.float32) < keep) / keep
-                    s = d if s is None else d * s
-                scales.append(s)
+            scales = self._train_scales(idx, masks)
             acts, logits = self._forward(Xb, scales)
             losses, g = self._softmax_xent(logits, yb)
             batch_loss = float(losses.sum())
@@ -363,6 +356,17 @@ class MLP(LotteryTicketMixin, Estimator):
         if epoch in tuple(self.snapshot_epochs) and epoch not in self.snapshots_:   # first time only
             self.snapshots_[epoch] = self._params_copy()
         h["seconds"].append(time.perf_counter() - start)
+
+    def _train_scales(self, idx, masks):
+        """Per hidden layer, what multiplies the units of this minibatch: unit masks times dropout."""
+        keep, scales = np.float32(1 - self.dropout), []
+        for mask, width in zip(masks, self.hidden):
+            s = mask[idx] if mask is not None and mask.ndim == 2 else mask
+            if self.dropout:
+                d = (self._rng.random((len(idx), width), dtype=np.float32) < keep) / keep
+                s = d if s is None else d * s
+            scales.append(s)
+        return scales
 
     def _add_sensitivity(self, rec, sens):
         from .memorization import gini
