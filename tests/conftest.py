@@ -7,13 +7,17 @@ import pytest
 
 @pytest.fixture(scope="session")
 def data_folder():
-    """The shared data folder ($LUTLIB_DATA). Required in CI; elsewhere its tests are skipped."""
+    """$LUTLIB_DATA, else the cache `make data` filled; required in CI, elsewhere tests skip."""
     folder = os.environ.get("LUTLIB_DATA")
     if folder and (Path(folder) / "mnist").is_dir():
         return Path(folder)
+    from lutlib.fetch import cache_dir
+    gz = ("mnist/train-images-idx3-ubyte.gz", "fashion-mnist/train-images-idx3-ubyte.gz")
+    if all((cache_dir() / f).is_file() for f in gz):
+        return cache_dir()   # `make data` fetched the .gz files: the layout of LUTLIB_DATA
     if os.environ.get("CI"):
-        pytest.fail("CI must set LUTLIB_DATA to the shared data folder (../shared/data).")
-    pytest.skip("LUTLIB_DATA is not set to a folder with mnist/")
+        pytest.fail("CI needs the data: LUTLIB_DATA (../shared/data) or `make data` first.")
+    pytest.skip("no data: set LUTLIB_DATA to a folder with mnist/, or run `make data`")
 
 
 @pytest.fixture(scope="session")
