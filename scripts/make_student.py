@@ -17,16 +17,37 @@ Conventions (see CONTRIBUTING.md):
 
 The script then checks that no solution text is left (fails otherwise), and zips the
 notebooks. Only the standard library and nbformat are used.
+
+It never deletes or overwrites what it did not write. It records what it wrote (names and
+SHA-256 of the notebooks, and of the zip) in ``--out``/.make_student.json, and refuses, writing
+nothing, when
+
+* ``--out`` is ``--src``, inside it, or holds it;
+* ``--out`` is a non-empty folder without that record (a folder it did not create);
+* a notebook it would write over, or an old one it would remove, was changed since it wrote it
+  (a student's or a teacher's edits);
+* ``--zip`` exists and is not the zip it wrote: it asks first when run in a terminal, and
+  ``--replace-zip`` allows it without asking.
+
+``--clean`` removes only the unchanged notebooks (and zip) it wrote, keeps edited ones and says
+which (``make clean`` uses it).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
 import re
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
-import nbformat
+try:
+    import nbformat
+except ImportError:  # --clean works without it (make clean, before make venv)
+    nbformat = None
 
 PLACEHOLDER = "# Your solution here\n"
 SOLUTION_TAG = "solution"
@@ -139,35 +160,199 @@ def _check_clean(nb):
             raise StudentError(f"solution directive survived: {cell.source[:80]!r}")
 
 
+RECORD = ".make_student.json"
+
+
+class Refused(Exception):
+    """Writing would delete or overwrite something this script did not write."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _read_record(out: Path) -> dict | None:
+    """What this script wrote into `out` before ({"files": {name: sha256}, "zip": ...}), or None."""
+    try:
+        record = json.loads((out / RECORD).read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        raise Refused(f"{out / RECORD} is unreadable ({e}); it is how this script knows what it wrote "
+                      f"in {out}. Move {out} away or choose another --out.") from None
+    if not isinstance(record, dict) or not isinstance(record.get("files"), dict):
+        raise Refused(f"{out / RECORD} is not a record this script wrote; move {out} away or choose "
+                      "another --out.")
+    return record
+
+
+def _edited(out: Path, record: dict, names) -> list[str]:
+    """Of `names` (files this script wrote), those changed or replaced since."""
+    return [n for n in names if (out / n).exists() and _sha256(out / n) != record["files"].get(n)]
+
+
+def _check_out(src: Path, out: Path) -> dict:
+    """Refuse an --out that could hold anything this script did not write; return its record."""
+    s, o = src.resolve(), out.resolve()
+    if _inside(o, s):
+        raise Refused(f"--out {out} is {'--src' if o == s else 'inside --src'} {src}: the student "
+                      "notebooks would mix with (or replace) the chapters. Choose a folder outside it.")
+    if _inside(s, o):
+        raise Refused(f"--out {out} holds --src {src}. Choose a folder of its own, e.g. {out / 'student'}.")
+    if out.exists() and not out.is_dir():
+        raise Refused(f"--out {out} exists and is not a folder.")
+    record = _read_record(out) if out.is_dir() else None
+    if record is None and out.is_dir() and any(out.iterdir()):
+        raise Refused(f"--out {out} is a folder this script did not create and it is not empty "
+                      f"({', '.join(sorted(p.name for p in out.iterdir())[:5])}...): nothing was written. "
+                      f"Choose a new or empty folder, e.g. --out {out / 'student'}.")
+    return record or {"files": {}}
+
+
+def _check_zip(zpath: Path, record: dict, src: Path, replace: bool, ask) -> None:
+    if _inside(zpath.resolve(), src.resolve()):
+        raise Refused(f"--zip {zpath} is inside --src {src}. Choose a path outside it.")
+    if not zpath.exists():
+        return
+    if zpath.is_dir():
+        raise Refused(f"--zip {zpath} is a folder.")
+    ours = record.get("zip") or {}
+    if ours.get("path") == str(zpath.resolve()) and ours.get("sha256") == _sha256(zpath):
+        return
+    if replace or (ask is not None and ask(f"{zpath} exists and was not written by make_student.py "
+                                           "(or was changed since). Replace it? [y/N] ")):
+        return
+    raise Refused(f"--zip {zpath} exists and this script did not write it (or it was changed since): "
+                  "nothing was written. Choose another --zip, move it away, or pass --replace-zip.")
+
+
+def _write_atomic(dest: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _save_record(out: Path, record: dict) -> None:
+    _write_atomic(out / RECORD, json.dumps(record, indent=1, sort_keys=True).encode())
+
+
+def build(src: Path, out: Path, zpath: Path, replace_zip: bool = False, ask=None) -> list[Path]:
+    """Write the student notebooks and the zip; returns the notebooks written. Raises Refused."""
+    if nbformat is None:
+        raise Refused("make_student.py needs nbformat (pip install nbformat, or make venv).")
+    sources = sorted(src.glob("*.ipynb"))
+    if not sources:
+        raise Refused(f"no notebooks in {src}")
+    record = _check_out(src, out)
+    names = [p.name for p in sources]
+    stale = [n for n in record["files"] if n not in names]
+    edited = _edited(out, record, names + stale)
+    mine = set(record["files"])
+    theirs = [n for n in names if (out / n).exists() and n not in mine]
+    if edited or theirs:
+        raise Refused(f"in {out}, {', '.join(edited + theirs)} "
+                      f"{'was' if len(edited + theirs) == 1 else 'were'} not written by make_student.py or "
+                      "changed since (your edits?): nothing was written. Move them away or choose another --out.")
+    _check_zip(zpath, record, src, replace_zip, ask)
+    students = []
+    for s in sources:                           # every notebook checked before anything is written
+        try:
+            students.append((s, nbformat.writes(studentize(nbformat.read(s, as_version=4))).encode()))
+        except StudentError as e:
+            raise StudentError(f"{s}: {e}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    _save_record(out, record)                   # from here on, the folder is known to be ours
+    written = []
+    for s, data in students:
+        dest = out / s.name
+        record["files"][s.name] = hashlib.sha256(data).hexdigest()
+        _save_record(out, record)               # recorded before written: an interrupted run stays ours
+        _write_atomic(dest, data)
+        written.append(dest)
+        print(f"wrote {dest}")
+    for n in stale:                             # from an earlier run, unchanged, no longer a chapter
+        (out / n).unlink(missing_ok=True)
+        del record["files"][n]
+        print(f"removed {out / n} (written by an earlier run; no such chapter now)")
+    _save_record(out, record)
+    zpath.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=zpath.parent, prefix=f".{zpath.name}.")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for dest in written:
+                zf.write(dest, arcname=f"lutbook-student/{dest.name}")
+        record["zip"] = {"path": str(zpath.resolve()), "sha256": _sha256(Path(tmp))}
+        _save_record(out, record)
+        os.replace(tmp, zpath)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    print(f"wrote {zpath} ({len(written)} notebooks)")
+    return written
+
+
+def clean(out: Path, zpath: Path) -> list[str]:
+    """Remove what this script wrote and nobody changed since; returns the names it kept."""
+    if not out.is_dir():
+        return []
+    record = _read_record(out)
+    if record is None:
+        print(f"{out}: not written by make_student.py (no {RECORD}); left as it is")
+        return sorted(p.name for p in out.iterdir())
+    kept = _edited(out, record, list(record["files"]))
+    for n in list(record["files"]):
+        if n not in kept:
+            (out / n).unlink(missing_ok=True)
+            del record["files"][n]
+    z = record.get("zip") or {}
+    if zpath.is_file() and z.get("path") == str(zpath.resolve()) and z.get("sha256") == _sha256(zpath):
+        zpath.unlink()
+        record.pop("zip")
+    if kept:
+        print(f"kept, changed since make_student.py wrote them: {', '.join(str(out / n) for n in kept)}")
+        _save_record(out, record)
+    else:
+        (out / RECORD).unlink()
+    others = sorted(p.name for p in out.iterdir())
+    if not others:
+        out.rmdir()
+    elif not kept:
+        print(f"kept in {out}, not written by make_student.py: {', '.join(others)}")
+    return kept + [n for n in others if n != RECORD and n not in kept]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--src", default="notebooks", type=Path)
     ap.add_argument("--out", default="_build/student", type=Path)
     ap.add_argument("--zip", default="_build/student.zip", type=Path)
+    ap.add_argument("--replace-zip", action="store_true",
+                    help="replace an existing --zip this script did not write, without asking")
+    ap.add_argument("--clean", action="store_true",
+                    help="remove the notebooks and zip this script wrote, unless changed since")
     args = ap.parse_args(argv)
-    sources = sorted(args.src.glob("*.ipynb"))
-    if not sources:
-        print(f"error: no notebooks in {args.src}", file=sys.stderr)
+    ask = None
+    if sys.stdin.isatty():
+        def ask(question):
+            return input(question).strip().lower() in ("y", "yes")
+    try:
+        if args.clean:
+            clean(args.out, args.zip)
+        else:
+            build(args.src, args.out, args.zip, args.replace_zip, ask)
+    except (Refused, StudentError) as e:
+        print(f"error: {e}", file=sys.stderr)
         return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    for old in args.out.glob("*.ipynb"):
-        old.unlink()
-    written = []
-    for src in sources:
-        try:
-            nb = studentize(nbformat.read(src, as_version=4))
-        except StudentError as e:
-            print(f"error: {src}: {e}", file=sys.stderr)
-            return 1
-        dest = args.out / src.name
-        nbformat.write(nb, dest)
-        written.append(dest)
-        print(f"wrote {dest}")
-    args.zip.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(args.zip, "w", zipfile.ZIP_DEFLATED) as zf:
-        for dest in written:
-            zf.write(dest, arcname=f"lutbook-student/{dest.name}")
-    print(f"wrote {args.zip} ({len(written)} notebooks)")
     return 0
 
 

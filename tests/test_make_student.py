@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import zipfile
@@ -129,3 +130,118 @@ def test_real_chapters_have_no_solution_left(tmp_path):
         if "{solution" in all_text(original) or any(
                 "solution" in c.metadata.get("tags", []) for c in original.cells):
             assert len(all_text(student)) < len(all_text(original)), path.name
+
+
+# ---- it never deletes or overwrites what it did not write (issue 8) ----------------------
+
+def _chapters(folder, names=("00_x.ipynb", "01_y.ipynb")):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        nbformat.write(example_notebook(), folder / name)
+    return folder
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+
+
+def _snapshot(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("where", ["same", "inside"])
+def test_out_equal_to_or_inside_src_is_refused_and_src_untouched(tmp_path, where):
+    src = _chapters(tmp_path / "nbs")
+    before = _snapshot(src)
+    out = src if where == "same" else src / "student"
+    r = _run("--src", src, "--out", out, "--zip", tmp_path / "s.zip")
+    assert r.returncode == 1 and "--src" in r.stderr and "nothing" not in r.stdout
+    assert _snapshot(src) == before and not (tmp_path / "s.zip").exists()
+
+
+def test_out_holding_src_is_refused(tmp_path):
+    src = _chapters(tmp_path / "book" / "nbs")
+    r = _run("--src", src, "--out", tmp_path / "book", "--zip", tmp_path / "s.zip")
+    assert r.returncode == 1 and "holds --src" in r.stderr
+
+
+def test_non_empty_folder_it_did_not_create_is_refused(tmp_path):
+    src = _chapters(tmp_path / "nbs")
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "00_x.ipynb").write_text("my own notebook")
+    (out / "notes.txt").write_text("my notes")
+    r = _run("--src", src, "--out", out, "--zip", tmp_path / "s.zip")
+    assert r.returncode == 1 and "did not create" in r.stderr and "nothing was written" in r.stderr
+    assert (out / "00_x.ipynb").read_text() == "my own notebook" and sorted(os.listdir(out)) == ["00_x.ipynb", "notes.txt"]
+    assert not (tmp_path / "s.zip").exists()
+
+
+def test_empty_folder_and_rerun_are_fine_and_extra_files_are_kept(tmp_path):
+    src = _chapters(tmp_path / "nbs")
+    out, z = tmp_path / "empty", tmp_path / "s.zip"
+    out.mkdir()
+    assert _run("--src", src, "--out", out, "--zip", z).returncode == 0
+    (out / "notes.txt").write_text("a student's notes")          # added after: not ours, kept
+    nbformat.write(new_notebook(cells=[_md("plain")]), src / "02_z.ipynb")
+    (src / "01_y.ipynb").unlink()                                  # a chapter gone: its old copy goes
+    r = _run("--src", src, "--out", out, "--zip", z)
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(out)) == [".make_student.json", "00_x.ipynb", "02_z.ipynb", "notes.txt"]
+    assert (out / "notes.txt").read_text() == "a student's notes"
+    with zipfile.ZipFile(z) as zf:
+        assert sorted(zf.namelist()) == ["lutbook-student/00_x.ipynb", "lutbook-student/02_z.ipynb"]
+
+
+def test_edited_student_notebook_is_never_overwritten_or_removed(tmp_path):
+    src = _chapters(tmp_path / "nbs")
+    out, z = tmp_path / "student", tmp_path / "s.zip"
+    assert _run("--src", src, "--out", out, "--zip", z).returncode == 0
+    edited = out / "01_y.ipynb"
+    edited.write_text(edited.read_text().replace("Your solution here", "my answer: 2"))
+    r = _run("--src", src, "--out", out, "--zip", z)
+    assert r.returncode == 1 and "01_y.ipynb" in r.stderr and "nothing was written" in r.stderr
+    assert "my answer: 2" in edited.read_text()
+    (src / "01_y.ipynb").unlink()                                  # not even when its chapter is gone
+    assert _run("--src", src, "--out", out, "--zip", z).returncode == 1
+    assert "my answer: 2" in edited.read_text()
+
+
+def test_zip_it_did_not_write_is_not_overwritten_without_asking(tmp_path):
+    src = _chapters(tmp_path / "nbs")
+    z = tmp_path / "precious.zip"
+    z.write_bytes(b"not ours")
+    r = _run("--src", src, "--out", tmp_path / "student", "--zip", z)
+    assert r.returncode == 1 and "--replace-zip" in r.stderr and z.read_bytes() == b"not ours"
+    assert not (tmp_path / "student").exists()                     # refused before writing anything
+    out = tmp_path / "student2"
+    asked = []
+    with pytest.raises(make_student.Refused):
+        make_student.build(src, out, z, ask=lambda q: asked.append(q) or False)
+    assert asked and z.read_bytes() == b"not ours"
+    make_student.build(src, out, z, ask=lambda q: True)           # the user said yes
+    assert zipfile.is_zipfile(z)
+    assert _run("--src", src, "--out", out, "--zip", z).returncode == 0   # now it is ours: rewritten freely
+    z.write_bytes(b"changed by hand")
+    assert _run("--src", src, "--out", out, "--zip", z).returncode == 1
+    assert _run("--src", src, "--out", out, "--zip", z, "--replace-zip").returncode == 0
+
+
+def test_clean_removes_only_unchanged_files_it_wrote(tmp_path):
+    src = _chapters(tmp_path / "nbs")
+    out, z = tmp_path / "student", tmp_path / "s.zip"
+    assert _run("--src", src, "--out", out, "--zip", z).returncode == 0
+    (out / "00_x.ipynb").write_text((out / "00_x.ipynb").read_text() + " ")   # edited
+    (out / "notes.txt").write_text("mine")
+    r = _run("--clean", "--out", out, "--zip", z)
+    assert r.returncode == 0 and "00_x.ipynb" in r.stdout
+    assert sorted(os.listdir(out)) == [".make_student.json", "00_x.ipynb", "notes.txt"] and not z.exists()
+    (out / "00_x.ipynb").unlink()
+    (out / "notes.txt").unlink()
+    assert _run("--clean", "--out", out, "--zip", z).returncode == 0
+    assert not out.exists()                                        # all ours and unchanged: gone
+    stranger = tmp_path / "stranger"
+    _chapters(stranger)
+    assert _run("--clean", "--out", stranger, "--zip", z).returncode == 0
+    assert sorted(os.listdir(stranger)) == ["00_x.ipynb", "01_y.ipynb"]   # no record: untouched
