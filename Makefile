@@ -97,6 +97,13 @@ student: venv
 benchmark: venv data
 	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) "$$f"; done
 
+# Removes what builds and tests made: _build/ (except student notebooks changed since `make student`
+# wrote them: make_student.py --clean says which it keeps), node_modules/, .pytest_cache/,
+# .hypothesis/ and *.pyc files. Keeps .venv/, the data and numba's compiled kernels (*.nbi, *.nbc).
 clean:
-	rm -rf _build node_modules .pytest_cache .hypothesis
-	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	if [ -d _build ]; then find _build -mindepth 1 -maxdepth 1 ! -name student ! -name student.zip -exec rm -rf {} +; fi
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/make_student.py --clean --out _build/student --zip _build/student.zip
+	rmdir _build 2>/dev/null || true
+	rm -rf node_modules .pytest_cache .hypothesis
+	find . -path './$(VENV)' -prune -o -name '*.pyc' -type f -exec rm -f {} +
+	find . -path './$(VENV)' -prune -o -name __pycache__ -type d -empty -exec rmdir {} +

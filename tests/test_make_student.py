@@ -245,3 +245,34 @@ def test_clean_removes_only_unchanged_files_it_wrote(tmp_path):
     _chapters(stranger)
     assert _run("--clean", "--out", stranger, "--zip", z).returncode == 0
     assert sorted(os.listdir(stranger)) == ["00_x.ipynb", "01_y.ipynb"]   # no record: untouched
+
+
+def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path):
+    """`make clean` in a copy of the project's Makefile: build output goes, user material stays."""
+    import shutil
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(SCRIPT, tmp_path / "scripts" / SCRIPT.name)
+    src = _chapters(tmp_path / "notebooks")
+    out, z = tmp_path / "_build" / "student", tmp_path / "_build" / "student.zip"
+    assert _run("--src", src, "--out", out, "--zip", z).returncode == 0
+    (out / "00_x.ipynb").write_text((out / "00_x.ipynb").read_text().replace("Your solution", "My answer"))
+    for made in ("_build/html/index.html", "_build/.doctrees/x", "node_modules/m/x.js", ".hypothesis/x",
+                 "lutlib/__pycache__/a.cpython-311.pyc", "tests/__pycache__/t.pyc"):
+        (tmp_path / made).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / made).write_text("x")
+    kept = ["lutlib/__pycache__/kernels_numba._fit_layer-1.py311.nbi",
+            "lutlib/__pycache__/kernels_numba._fit_layer-1.py311.1.nbc", "notebooks/00_x.ipynb",
+            ".venv/lib/x.pyc"]
+    for name in kept[:2] + kept[3:]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("keep")
+    r = subprocess.run(["make", "-C", str(tmp_path), "clean", f"PYTHON={sys.executable}"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert left == sorted(kept + ["Makefile", "notebooks/01_y.ipynb", "scripts/make_student.py",
+                                  "_build/student/00_x.ipynb", "_build/student/.make_student.json"])
+    assert "My answer" in (out / "00_x.ipynb").read_text() and "00_x.ipynb" in r.stdout
