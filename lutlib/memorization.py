@@ -80,20 +80,37 @@ def critical_samples(model, X, radius=LASS_RADIUS, alpha=LASS_ALPHA, beta=LASS_B
     lo, hi = X - np.float32(radius), X + np.float32(radius)
     if bounds is not None:
         lo, hi = np.maximum(lo, bounds[0]), np.minimum(hi, bounds[1])
-    X_adv = X.copy()
+    X_adv, Xa = X.copy(), X.copy()           # Xa, lo, hi, y_t: the examples still searched
     critical = np.zeros(len(X), dtype=bool)
-    for _ in range(steps):
-        todo = np.flatnonzero(~critical)
-        if len(todo) == 0:
+    todo, y_t = np.arange(len(X)), y0
+    for step in range(steps + 1):
+        if step == steps:                    # the last point: predict only
+            critical[todo] = model.predict(Xa) != y_t
             break
-        Xa = X_adv[todo]
-        Xa += np.float32(alpha) * np.sign(model.input_gradient(Xa, y0[todo]))
+        grad, pred = _gradient_and_prediction(model, Xa, y_t)   # one forward pass for both
+        hit = pred != y_t                    # (at step 0 none: the prediction at x itself)
+        if hit.any():                        # critical: keep the point found, stop searching it
+            critical[todo[hit]] = True
+            X_adv[todo[hit]] = Xa[hit]
+            keep = ~hit
+            todo, Xa, grad, lo, hi, y_t = todo[keep], Xa[keep], grad[keep], lo[keep], hi[keep], y_t[keep]
+            if todo.size == 0:
+                break
+        Xa += np.float32(alpha) * np.sign(grad)
         if beta:
             Xa += np.float32(beta) * rng.standard_normal(Xa.shape, dtype=np.float32)
-        np.clip(Xa, lo[todo], hi[todo], out=Xa)
-        X_adv[todo] = Xa
-        critical[todo] = model.predict(Xa) != y0[todo]
+        np.clip(Xa, lo, hi, out=Xa)
+    X_adv[todo] = Xa
     return critical, X_adv
+
+
+def _gradient_and_prediction(model, X, y):
+    """input_gradient and the predicted class at X; from one forward pass when the model allows."""
+    try:
+        grad, logits = model.input_gradient(X, y, return_logits=True)
+        return grad, logits.argmax(axis=1)
+    except TypeError:                        # a model without return_logits
+        return model.input_gradient(X, y), model.predict(X)
 
 
 def critical_sample_ratio(model, X, **search):

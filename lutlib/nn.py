@@ -444,18 +444,22 @@ class MLP(LotteryTicketMixin, Estimator):
         y = check_int_labels(y, len(np.asarray(X)), getattr(self, "n_classes_", None))
         return np.concatenate([self._softmax_xent(out[3], y[out[0]])[0] for out in self._eval(X, unit_mask)])
 
-    def input_gradient(self, X, y, unit_mask=None):
+    def input_gradient(self, X, y, unit_mask=None, return_logits=False):
         """d loss_i / d x_i for each example (n, n_features): the gradient of its own loss.
+
+        With ``return_logits=True`` also the logits at X (from the same forward pass).
 
         >>> X = np.eye(3, dtype=np.float32); net = MLP(hidden=(4,), seed=0).fit(X, [0, 1, 2], epochs=1)
         >>> net.input_gradient(X, [0, 1, 2]).shape
         (3, 3)
         """
         y = check_int_labels(y, len(np.asarray(X)), getattr(self, "n_classes_", None))
-        parts = []
+        parts, logit_parts = [], []
         for rows, acts, scales, logits in self._eval(X, unit_mask):
             parts.append(self._input_grad(acts, scales, self._softmax_xent(logits, y[rows])[1]))
-        return np.concatenate(parts)
+            logit_parts.append(logits)
+        grad = np.concatenate(parts)
+        return (grad, np.concatenate(logit_parts)) if return_logits else grad
 
     def class_gradient(self, X, c, unit_mask=None):
         """d logit_c / d x for each example (n, n_features); c is one class or one per example.
