@@ -152,6 +152,9 @@ class Easiness:
     binomial : (n_runs + 1,) expected number of examples misclassified j = 0..n_runs times if every
         example were equally hard (each run errs on each example with probability p, independently).
     observed : (n_runs + 1,) the number of examples misclassified j times.
+
+    >>> Easiness(np.array([0.0, 1.0]), 1, 0.5, np.array([1.0, 1.0]), np.array([1, 1])).mean_error
+    0.5
     """
     error_rate: np.ndarray
     n_runs: int
@@ -186,7 +189,12 @@ def easiness(estimator, X, y, n_runs=100, seed=0):
 
 @dataclass
 class MemorizationScores:
-    """Feldman-Zhang scores: score = p_in - p_out per example (NaN where n_in or n_out is 0)."""
+    """Feldman-Zhang scores: score = p_in - p_out per example (NaN where n_in or n_out is 0).
+
+    >>> s = MemorizationScores(*(np.array([v]) for v in (0.5, 1.0, 0.5, 2, 2)))
+    >>> float(s.score[0])
+    0.5
+    """
     score: np.ndarray
     p_in: np.ndarray
     p_out: np.ndarray

@@ -89,6 +89,13 @@ class MLP(LotteryTicketMixin, Estimator):
         and with ``sensitivity=True`` also ``loss_sensitivity`` and ``sensitivity_gini``.
     loss_sensitivity_ : mean of ||d loss_i / d x_i||_1 over the steps where example i was in the
         minibatch, over all epochs trained (Arpit et al. 2017); with ``sensitivity=True``.
+
+    Example
+    -------
+    >>> X, y = np.eye(4, dtype=np.float32), [0, 1, 2, 3]          # one class per example
+    >>> net = MLP(hidden=(16,), lr=0.5, seed=0).fit(X, y, epochs=30, record="all")
+    >>> net.predict(X).tolist(), len(net.history_["example_loss"])
+    ([0, 1, 2, 3], 30)
     """
 
     def __init__(self, hidden=(512,), n_classes=None, seed=0, weight_decay=0.0, dropout=0.0,
@@ -243,6 +250,9 @@ class MLP(LotteryTicketMixin, Estimator):
             array for the last hidden layer, or a dict {hidden layer index: array}.
 
         If training fails (bad input, a loss that becomes NaN), the estimator is left as it was.
+
+        >>> MLP(hidden=(4,), seed=0).fit([[0.0], [1.0]], [0, 1], epochs=3).history_["epoch"]
+        [1, 2, 3]
         """
         saved = dict(self.__dict__)
         try:
@@ -260,6 +270,12 @@ class MLP(LotteryTicketMixin, Estimator):
         """Train ``epochs`` more epochs (1 by default), starting from fresh weights on the first call.
 
         Same arguments as ``fit``. Epoch-by-epoch experiments call this in a loop.
+
+        >>> net = MLP(hidden=(4,), seed=0)
+        >>> for _ in range(2):
+        ...     net = net.partial_fit([[0.0], [1.0]], [0, 1])
+        >>> net.epochs_done_
+        2
         """
         X = check_features(X)
         if not hasattr(self, "coefs_"):
@@ -414,22 +430,39 @@ class MLP(LotteryTicketMixin, Estimator):
                 yield rows, acts, scales, logits
 
     def decision_function(self, X, unit_mask=None):
-        """Logits (n, n_classes): the inputs of the softmax."""
+        """Logits (n, n_classes): the inputs of the softmax.
+
+        >>> MLP(hidden=(4,), seed=0).fit([[0.0], [1.0]], [0, 1], epochs=1).decision_function([[0.5]]).shape
+        (1, 2)
+        """
         return np.concatenate([out[3] for out in self._eval(X, unit_mask)])
 
     def predict_proba(self, X, unit_mask=None):
-        """Class probabilities (n, n_classes)."""
+        """Class probabilities (n, n_classes).
+
+        >>> p = MLP(hidden=(4,), seed=0).fit([[0.0], [1.0]], [0, 1], epochs=1).predict_proba([[0.5]])
+        >>> round(float(p.sum()), 5)
+        1.0
+        """
         z = self.decision_function(X, unit_mask)
         z -= z.max(axis=1, keepdims=True)
         np.exp(z, out=z)
         return z / z.sum(axis=1, keepdims=True)
 
     def predict(self, X, unit_mask=None):
-        """Most probable class of each example."""
+        """Most probable class of each example.
+
+        >>> MLP(hidden=(8,), lr=0.5, seed=0).fit([[0.0], [1.0]], [0, 1], epochs=50).predict([[0.0], [1.0]]).tolist()
+        [0, 1]
+        """
         return self.decision_function(X, unit_mask).argmax(axis=1)
 
     def score(self, X, y, sample_weight=None, unit_mask=None):
-        """Accuracy of predict(X) against integer labels y."""
+        """Accuracy of predict(X) against integer labels y.
+
+        >>> MLP(hidden=(8,), lr=0.5, seed=0).fit([[0.0], [1.0]], [0, 1], epochs=50).score([[0.0], [1.0]], [0, 1])
+        1.0
+        """
         pred = self.predict(X, unit_mask)
         hits = pred == check_int_labels(y, len(pred), self.n_classes_)
         return float(np.average(hits, weights=sample_weight))
