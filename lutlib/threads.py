@@ -3,7 +3,8 @@
 On a small shared machine (2 cores) two thread pools fight:
 
 - numba's parallel kernels run on an OpenMP pool (libgomp). Unless told otherwise its workers
-  busy-wait after a parallel loop before they sleep, taking a core from whatever runs next.
+  busy-wait after a parallel loop (libgomp's GOMP_SPINCOUNT: 300,000 spins) before they sleep,
+  taking cores from whatever runs next, BLAS's threads included.
   ``OMP_WAIT_POLICY=PASSIVE`` makes them sleep at once. OpenMP reads it when numba starts its
   threads (the first parallel call), so it must be in the environment **before** that: importing
   :mod:`lutlib.kernels_numba` sets it (unless you set it yourself), and :func:`configure` warns
