@@ -115,3 +115,21 @@ def weight_bytes(sizes, optimizer, max_bytes):
                           f"max_weight_bytes={max_bytes:,}. Use narrower layers or fewer classes, or raise "
                           "max_weight_bytes.")
     return n_bytes
+
+
+def check_record(record, sensitivity, n):
+    """Indices of the examples to record (None: none), from fit's ``record`` and ``sensitivity``.
+
+    >>> check_record("all", False, 3).tolist(), check_record(None, False, 3)
+    ([0, 1, 2], None)
+    """
+    if record is None and not sensitivity:
+        return None
+    if record is None or (isinstance(record, str) and record == "all"):
+        return np.arange(n)
+    idx = np.asarray(record)
+    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer) or len(idx) == 0:
+        raise ValueError(f"record must be None, 'all' or a 1-D array of example indices; got {record!r}.")
+    if idx.min() < 0 or idx.max() >= n or len(np.unique(idx)) != len(idx):
+        raise ValueError(f"record indices must be distinct and in 0..{n - 1}.")
+    return idx

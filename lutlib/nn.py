@@ -23,8 +23,8 @@ import numpy as np
 
 from ._base import Estimator
 from ._validation import DEFAULT_MAX_TABLE_BYTES
-from ._nn_checks import check_features, check_hyperparameters, check_int_labels, check_unit_mask, weight_bytes
-from .nn_masks import LotteryTicketMixin, example_tied_masks
+from ._nn_checks import check_features, check_hyperparameters, check_int_labels, check_record, weight_bytes
+from .nn_masks import LotteryTicketMixin, example_tied_masks, unit_masks
 
 __all__ = ["MLP", "example_tied_masks"]
 
@@ -289,13 +289,13 @@ class MLP(LotteryTicketMixin, Estimator):
         y = check_int_labels(y, X.shape[0], self.n_classes_)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
             raise ValueError(f"epochs must be a positive integer; got {epochs!r}.")
-        masks = self._unit_masks(unit_mask, X.shape[0])
+        masks = unit_masks(unit_mask, self.hidden, X.shape[0])
         if validation is not None:
             Xv, yv = validation
             Xv = check_features(Xv, "validation X")
             self._check_n_features(Xv)
             yv = check_int_labels(yv, Xv.shape[0], self.n_classes_, "validation y")
-        rec = self._recorded(record, sensitivity, X.shape[0])
+        rec = check_record(record, sensitivity, X.shape[0])
         for _ in range(epochs):
             with np.errstate(over="ignore", invalid="ignore"), _blas_limit(self.blas_threads):
                 self._epoch(X, y, masks, rec, sensitivity)   # a NaN loss is caught and reported
@@ -303,18 +303,6 @@ class MLP(LotteryTicketMixin, Estimator):
                 self.history_.setdefault("val_loss", []).append(float(self.loss_per_example(Xv, yv).mean()))
                 self.history_.setdefault("val_accuracy", []).append(self.score(Xv, yv))
         return self
-
-    def _recorded(self, record, sensitivity, n):
-        if record is None and not sensitivity:
-            return None
-        if record is None or (isinstance(record, str) and record == "all"):
-            return np.arange(n)
-        idx = np.asarray(record)
-        if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer) or len(idx) == 0:
-            raise ValueError(f"record must be None, 'all' or a 1-D array of example indices; got {record!r}.")
-        if idx.min() < 0 or idx.max() >= n or len(np.unique(idx)) != len(idx):
-            raise ValueError(f"record indices must be distinct and in 0..{n - 1}.")
-        return idx
 
     def _epoch(self, X, y, masks, rec, sensitivity):
         start, n = time.perf_counter(), X.shape[0]
@@ -396,20 +384,6 @@ class MLP(LotteryTicketMixin, Estimator):
         self.loss_sensitivity_ = self._sens_sum / self._sens_epochs
         self.sensitivity_examples_ = rec
 
-    def _unit_masks(self, unit_mask, n):
-        """One entry per hidden layer: None, a (width,) mask or an (n, width) per-example mask."""
-        masks = [None] * len(self.hidden)
-        if unit_mask is None:
-            return masks
-        if not len(self.hidden):
-            raise ValueError("unit_mask needs at least one hidden layer; this MLP has hidden=().")
-        items = unit_mask.items() if isinstance(unit_mask, dict) else [(len(self.hidden) - 1, unit_mask)]
-        for layer, m in items:
-            if not isinstance(layer, (int, np.integer)) or not -len(self.hidden) <= layer < len(self.hidden):
-                raise ValueError(f"unit_mask key {layer!r} is not a hidden layer index (0..{len(self.hidden) - 1}).")
-            masks[layer] = check_unit_mask(m, n, self.hidden[layer], layer)
-        return masks
-
     def _check_n_features(self, X):
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features per example, but this MLP was fitted on "
@@ -421,7 +395,7 @@ class MLP(LotteryTicketMixin, Estimator):
         self._check_fitted()
         X = check_features(X)
         self._check_n_features(X)
-        masks = self._unit_masks(unit_mask, X.shape[0])
+        masks = unit_masks(unit_mask, self.hidden, X.shape[0])
         with _blas_limit(self.blas_threads):
             for lo in range(0, X.shape[0], chunk):
                 rows = slice(lo, lo + chunk)

@@ -6,6 +6,8 @@
 """
 import numpy as np
 
+from ._nn_checks import check_unit_mask
+
 
 def example_tied_masks(n_examples, width, n_generalization, p_mem=0.2, seed=0):
     """Masks for example-tied dropout (Maini et al. 2023) on a hidden layer of ``width`` units.
@@ -36,6 +38,27 @@ def example_tied_masks(n_examples, width, n_generalization, p_mem=0.2, seed=0):
     test = np.zeros(width, dtype=bool)
     test[:n_generalization] = True
     return train, test
+
+
+def unit_masks(unit_mask, hidden, n):
+    """One entry per hidden layer: None, a (width,) mask or an (n, width) per-example mask.
+
+    ``unit_mask`` is an array for the last hidden layer or a dict {hidden layer index: array}.
+
+    >>> [None if m is None else m.shape for m in unit_masks(np.ones((5, 3)), (4, 3), 5)]
+    [None, (5, 3)]
+    """
+    masks = [None] * len(hidden)
+    if unit_mask is None:
+        return masks
+    if not len(hidden):
+        raise ValueError("unit_mask needs at least one hidden layer; this MLP has hidden=().")
+    items = unit_mask.items() if isinstance(unit_mask, dict) else [(len(hidden) - 1, unit_mask)]
+    for layer, m in items:
+        if not isinstance(layer, (int, np.integer)) or not -len(hidden) <= layer < len(hidden):
+            raise ValueError(f"unit_mask key {layer!r} is not a hidden layer index (0..{len(hidden) - 1}).")
+        masks[layer] = check_unit_mask(m, n, hidden[layer], layer)
+    return masks
 
 
 def magnitude_masks(W, mask, fraction):
