@@ -154,17 +154,18 @@ class MLP(LotteryTicketMixin, Estimator):
                 W *= M
 
     # ------------------------------------------------------------------ forward and backward
-    def _forward(self, X, scales):
+    def _forward(self, X, scales, coefs=None):
         """Activations of every layer (input first) and the logits. scales: per hidden layer or None."""
+        coefs = self.coefs_ if coefs is None else coefs
         acts = [X]
-        for W, b, s in zip(self.coefs_[:-1], self.intercepts_[:-1], scales):
+        for W, b, s in zip(coefs[:-1], self.intercepts_[:-1], scales):
             a = acts[-1] @ W
             a += b
             np.maximum(a, 0, out=a)
             if s is not None:
                 a *= s
             acts.append(a)
-        logits = acts[-1] @ self.coefs_[-1] + self.intercepts_[-1]
+        logits = acts[-1] @ coefs[-1] + self.intercepts_[-1]
         return acts, logits
 
     def _backward(self, acts, scales, g):
@@ -322,7 +323,14 @@ class MLP(LotteryTicketMixin, Estimator):
             if self.input_noise:
                 Xb = Xb + np.float32(self.input_noise) * self._rng.standard_normal(Xb.shape, dtype=np.float32)
             scales = self._train_scales(idx, masks)
-            acts, logits = self._forward(Xb, scales)
+            # Images have many pixels that are 0 in the whole minibatch: leave them out of the
+            # first layer's products (exact: they add nothing, and their weights get no gradient).
+            cols = np.flatnonzero(Xb.any(axis=0)) if not self.input_noise else None
+            if cols is not None and len(cols) < 0.9 * Xb.shape[1]:
+                Xb, coefs = Xb[:, cols], [self.coefs_[0][cols]] + self.coefs_[1:]
+            else:
+                cols, coefs = None, self.coefs_
+            acts, logits = self._forward(Xb, scales, coefs)
             losses, g = self._softmax_xent(logits, yb)
             batch_loss = float(losses.sum())
             if not np.isfinite(batch_loss):
@@ -341,6 +349,9 @@ class MLP(LotteryTicketMixin, Estimator):
                 sel = r >= 0
                 ex_loss[r[sel]], ex_correct[r[sel]] = losses[sel], correct[sel]
             dW, db = self._backward(acts, scales, g)
+            if cols is not None:
+                dW[0], rows_of_cols = np.zeros_like(self.coefs_[0]), dW[0]
+                dW[0][cols] = rows_of_cols
             if sensitivity and sel.any():  # d loss_i / d x_i of the recorded rows only
                 rows = np.flatnonzero(sel)
                 gx = self._input_grad([a[rows] for a in acts], [s if s is None or s.ndim == 1 else s[rows]

@@ -278,3 +278,24 @@ def test_nan_loss_stops_with_the_epoch_and_keeps_the_previous_state():
     assert good.epochs_done_ == failed - 1 >= 1            # kept: the state after the last good epoch
     assert len(good.history_["loss"]) == good.epochs_done_ and np.isfinite(good.history_["loss"]).all()
     assert np.isfinite(good.coefs_[0]).all()
+
+
+def test_a_step_on_sparse_inputs_equals_the_dense_step():
+    """Minibatches with all-zero input columns skip them in the first layer: same step as dense."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 30)).astype(np.float32)
+    X[:, 5:25] = 0                                       # 20 of 30 columns zero in the whole batch
+    y = rng.integers(0, 3, 64)
+    net = MLP(hidden=(16,), seed=0, momentum=0.0, lr=0.1, batch_size=64, weight_decay=0.01)
+    net.partial_fit(X, y)
+    before = [W.astype(np.float64) for W in net.coefs_], [b.astype(np.float64) for b in net.intercepts_]
+    dense = as_float64(MLP(hidden=(16,), seed=0, momentum=0.0, lr=0.1, weight_decay=0.01).partial_fit(X, y))
+    dense.coefs_, dense.intercepts_ = [W.copy() for W in before[0]], [b.copy() for b in before[1]]
+    acts, logits = dense._forward(X.astype(np.float64), [None])
+    _, g = dense._softmax_xent(logits, y)
+    dW, db = dense._backward(acts, [None], g / 64)
+    net.partial_fit(X, y)
+    for W_new, W_old, grad in zip(net.coefs_, before[0], dW):
+        np.testing.assert_allclose(W_new, W_old - 0.1 * (grad + 0.01 * W_old), rtol=1e-5, atol=1e-6)
+    for b_new, b_old, grad in zip(net.intercepts_, before[1], db):
+        np.testing.assert_allclose(b_new, b_old - 0.1 * grad, rtol=1e-5, atol=1e-6)
