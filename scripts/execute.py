@@ -54,10 +54,31 @@ from nbclient.output_widget import OutputWidget
 
 # {eval}`expression`: the role's content runs to the next backtick (as in MyST).
 EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
-# Fenced blocks that are code, not directives: their text is not parsed as MyST markdown.
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,}|:{3,})(.*)$")
 _GATE_START = re.compile(r"^[ \t]*(`{3,}|:{3,})\{solution-start\}", re.M)
 _GATE_END = re.compile(r"^[ \t]*(`{3,}|:{3,})\{solution-end\}", re.M)
-_CODE_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})(?!\s*\{)[^\n]*\n.*?^\1\2[ \t]*$", re.M | re.S)
+
+
+def _prose_only(markdown: str) -> str:
+    """Markdown without the lines inside code blocks (directive bodies are kept: MyST parses them).
+
+    >>> _prose_only("a\\n```python\\nx\\n```\\n````{note}\\nb\\n````\\nc")
+    'a\\nb\\nc'
+    """
+    kept, stack = [], []          # stack of open fences: (character, length, is_code)
+    for line in markdown.split("\n"):
+        m = _FENCE.match(line)
+        if m:
+            fence, info = m.group(1), m.group(2).strip()
+            if stack and fence[0] == stack[-1][0] and len(fence) >= stack[-1][1] and not info:
+                stack.pop()
+                continue
+            if not (stack and stack[-1][2]):          # inside a code block a fence is just text
+                stack.append((fence[0], len(fence), fence[0] != ":" and not info.startswith("{")))
+                continue
+        if not any(code for _, _, code in stack):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def eval_expressions(markdown: str) -> list[str]:
@@ -65,8 +86,10 @@ def eval_expressions(markdown: str) -> list[str]:
 
     >>> eval_expressions('A {eval}`f"{x:.2f}"` and {eval}`n`.')
     ['f"{x:.2f}"', 'n']
+    >>> eval_expressions('````{solution-start} ex\\n````\\n(a) {eval}`a`\\n```python\\n{eval}`no`\\n```')
+    ['a']
     """
-    return EVAL_ROLE.findall(_CODE_FENCE.sub("", markdown))
+    return EVAL_ROLE.findall(_prose_only(markdown))
 
 
 def solution_cells(nb) -> list[int]:
