@@ -166,6 +166,10 @@ def _check_rendered(page, cells, nb, name, solutions=True) -> list[str]:
                 problems.append(f"cell {i}: a solution cell is not collapsed (its input is visible)")
             if cell.cell_type == "code" and dom.locator(".jp-OutputArea-output:visible").count():
                 problems.append(f"cell {i}: a solution cell's output is visible")
+            # a collapsed cell shows its first line: it must be empty or a bare "# Solution"
+            shown = re.sub(r"^\[\s*\d*\s*\]:", "", dom.inner_text().replace("\u25cf", "")).strip()
+            if shown and not re.fullmatch(r"#\s*Solution\b[^\n]{0,40}", shown):
+                problems.append(f"cell {i}: a collapsed solution cell shows {shown[:100]!r}")
             continue
         if cell.cell_type != "markdown":
             continue
