@@ -30,13 +30,14 @@ __all__ = ["MLP", "example_tied_masks"]
 
 
 def _blas_limit(threads):
-    """Limit the BLAS threads for the duration of a with-block (needs threadpoolctl; else no-op)."""
+    """Limit the BLAS threads for the duration of a with-block (threadpoolctl); None: no limit."""
     if threads is None:
         return contextlib.nullcontext()
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        return contextlib.nullcontext()
+        raise ImportError("blas_threads needs threadpoolctl: pip install threadpoolctl "
+                          "(or leave blas_threads=None).") from None
     return threadpool_limits(threads, user_api="blas")
 
 
