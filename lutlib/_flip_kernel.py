@@ -5,13 +5,13 @@ import numpy as np
 
 
 @numba.njit(parallel=True, cache=True)
-def flip_matrix(vals, addr, lut_base, tables, ptr, reader, mask, layer_end, n_bits):
+def flip_matrix(vals, addr, lut_base, tables, ptr, reader, mask, n_bits):
     """flips[i, j]: does flipping input bit j of example i change the output lut?
 
     vals (n, units) uint8: every unit's value (inputs first, then each layer's luts);
     addr (n, luts) int64: every lut's row address; tables (luts, 2^k) uint8;
     ptr/reader/mask: CSR lists of the luts reading each unit and the address bit it sets;
-    lut_base: number of input units (lut g is unit lut_base + g); layer_end: last lut + 1 per layer.
+    lut_base: number of input units (lut g is unit lut_base + g); n_bits: input bits to flip.
     """
     n, n_luts = addr.shape
     out_lut = n_luts - 1

@@ -368,9 +368,7 @@ def _flip_matrix_numba(net, X, kernel):
     src, lut_ids, bit = src[keep], lut_ids[keep], bit[keep]
     order = np.argsort(src, kind="stable")
     ptr = np.searchsorted(src[order], np.arange(unit_base[-1] + 1)).astype(np.int64)
-    layer_end = (unit_base[2:] - d).astype(np.int64)
-    return kernel(vals, addr, d, tables, ptr, lut_ids[order].astype(np.int64), bit[order].astype(np.int64),
-                  layer_end, d)
+    return kernel(vals, addr, d, tables, ptr, lut_ids[order].astype(np.int64), bit[order].astype(np.int64), d)
 
 
 def _flip_matrix_numpy(net, X):
