@@ -16,6 +16,17 @@ def _last_name(person):
 
 class AuthorYearLabelStyle(BaseLabelStyle):
     def format_labels(self, sorted_entries):
+        """Labels in entry order; equal labels get a, b, ... ("Carlini et al. 2019a")."""
+        labels = list(self._plain_labels(sorted_entries))
+        seen = {}
+        for label in labels:
+            if labels.count(label) > 1:
+                seen[label] = seen.get(label, 0) + 1
+                yield f"{label}{chr(ord('a') + seen[label] - 1)}"
+            else:
+                yield label
+
+    def _plain_labels(self, sorted_entries):
         for entry in sorted_entries:
             people = entry.persons.get("author") or entry.persons.get("editor") or []
             if not people:
