@@ -47,7 +47,8 @@ def server(book):
 
 
 @pytest.fixture(scope="session")
-def browser(book):
+def chromium():
+    """One headless Chromium for the whole session: Playwright's sync API can run only once."""
     if not Path(CHROMIUM).exists():
         _missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -55,3 +56,8 @@ def browser(book):
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def browser(book, chromium):
+    return chromium

@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from book_paths import CHROMIUM, CHROMIUM_ARGS, REQUIRED, ROOT
+from book_paths import CHROMIUM, REQUIRED, ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = ROOT / "_build" / "screenshots" / "lab"
@@ -120,18 +120,15 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
-    from playwright.sync_api import sync_playwright
+def page(lab, chromium):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        pg = context.new_page()
-        base, token, _ = lab
-        pg.goto(f"{base}/lab?token={token}", wait_until="domcontentloaded")
-        pg.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
-        yield pg
-        browser.close()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    base, token, _ = lab
+    pg.goto(f"{base}/lab?token={token}", wait_until="domcontentloaded")
+    pg.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
+    yield pg
+    context.close()
 
 
 def _open(page, lab, name):
