@@ -95,7 +95,7 @@ student: venv
 	$(PY) scripts/make_student.py --src notebooks --out _build/student --zip _build/student.zip
 
 benchmark: venv data
-	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) "$$f"; done
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) "$$f"; done
 
 # Removes what builds and tests made: _build/ (except student notebooks changed since `make student`
 # wrote them: make_student.py --clean says which it keeps), node_modules/, .pytest_cache/,

@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -22,14 +21,7 @@ from lutlib import Lut, LutNetwork
 from lutlib.data import load_mnist, pca_bits
 from lutlib.experiments import binary_mnist, table2
 
-
-def timed(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from _timing import timed
 
 
 def peak_memory_mb(k):

@@ -31,14 +31,7 @@ from lutlib.data import binarize, binary_task, load_mnist, scale
 from lutlib.memorization import critical_sample_ratio, flip_sensitivity, lut_loo_memorization, memorization_scores
 from lutlib.nn import MLP
 
-
-def timed(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from _timing import timed
 
 
 def line(name, value, target, unit="s", better="lower"):

@@ -72,14 +72,6 @@ def test_bad_evaluation_arguments_are_refused(kernels):
         fit_layer_eval(A, y, wiring, keys, E, y_eval, [7, 5, 10])
 
 
-def _has_eval_set():
-    import inspect
-
-    from lutlib import LutNetwork
-    return "eval_set" in inspect.signature(LutNetwork.fit).parameters
-
-
-@pytest.mark.skipif(not _has_eval_set(), reason="LutNetwork.fit has no eval_set yet (/work/notes/network-hook.diff)")
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_fit_scores_are_layer_scores_from_the_same_pass(backend):
     if backend == "numba" and not numba_available():
