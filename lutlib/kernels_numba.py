@@ -41,17 +41,36 @@ def _addresses(A, wires, addr):
 
 
 @numba.njit(cache=True, inline="always")
-def _look_up(t, addr, out, labels, ends, hits, first_hit):
-    # out[i] = t[addr[i]]; hits[first_hit + s] = matches with labels in segment s (ends cumulative).
+def _look_up(t32, addr, out, labels, ends, hits, first_hit):
+    # out[i] = t32[addr[i]]; hits[first_hit + s] = matches with labels in segment s (ends cumulative).
+    # Two plain loops: the table is widened to int32 so the first compiles to vector gathers,
+    # the second to vector compares and adds (one loop doing both ran 2-3x slower).
+    for i in range(ends[ends.shape[0] - 1]):
+        out[i] = t32[np.int32(addr[i])]
     start = 0
     for s in range(ends.shape[0]):
-        h = 0
+        h = np.int32(0)
         for i in range(start, ends[s]):
-            v = t[addr[i]]
-            out[i] = v
-            h += v == labels[i]
+            h += np.int32(out[i] == labels[i])
         hits[first_hit + s] = h
         start = ends[s]
+
+
+@numba.njit(cache=True, inline="always")
+def _count(addr, y, n, rows, lanes):
+    # Label counts per row: c[2p + label]. With lanes = 4, four sub-histograms take turns, so
+    # runs of equal addresses (blank pixels) do not wait on one counter; summed at the end.
+    c = np.zeros((lanes, 2 * rows), dtype=np.int32)
+    m = n - n % lanes
+    for i in range(0, m, lanes):
+        for q in range(lanes):
+            c[q, 2 * addr[i + q] + y[i + q]] += 1
+    for i in range(m, n):
+        c[0, 2 * addr[i] + y[i]] += 1
+    total = c[0].copy()
+    for q in range(1, lanes):
+        total += c[q]
+    return total
 
 
 @numba.njit(parallel=True, cache=True)
@@ -59,6 +78,7 @@ def _fit_layer(A, y, wiring, keys, tables, out, counts, keep_counts, E, y_eval, 
                proto):
     n_luts, k = wiring.shape
     rows = 1 << k
+    lanes = 4 if k <= 10 else 1   # four sub-histograms while they fit in the L1 cache
     n, n_eval = A.shape[1], E.shape[1]
     all_train = np.array([n], dtype=np.int64)
     for j in numba.prange(n_luts):
@@ -69,6 +89,7 @@ def _fit_layer(A, y, wiring, keys, tables, out, counts, keep_counts, E, y_eval, 
             c[2 * addr[i] + y[i]] += 1
         key = keys[j]
         t = tables[j]
+        t32 = np.empty(rows, dtype=np.int32)
         for p in range(rows):
             n0 = c[2 * p]
             n1 = c[2 * p + 1]
@@ -78,13 +99,14 @@ def _fit_layer(A, y, wiring, keys, tables, out, counts, keep_counts, E, y_eval, 
                 t[p] = 0
             else:
                 t[p] = _coin(key, p)
+            t32[p] = t[p]
             if keep_counts:
                 counts[j, p, 0] = n0
                 counts[j, p, 1] = n1
-        _look_up(t, addr, out[j], y, all_train, hits[j], 0)
+        _look_up(t32, addr, out[j], y, all_train, hits[j], 0)
         if n_eval > 0:
             _addresses(E, wiring[j], addr)
-            _look_up(t, addr, out_eval[j], y_eval, ends, hits[j], 1)
+            _look_up(t32, addr, out_eval[j], y_eval, ends, hits[j], 1)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -93,10 +115,66 @@ def _predict_layer(A, wiring, tables, out, proto):
     for j in numba.prange(wiring.shape[0]):
         addr = np.empty(n, dtype=proto.dtype)
         _addresses(A, wiring[j], addr)
-        t = tables[j]
+        t32 = tables[j].astype(np.int32)   # int32 table: the lookups compile to vector gathers
         o = out[j]
         for i in range(n):
-            o[i] = t[addr[i]]
+            o[i] = t32[np.int32(addr[i])]
+
+
+@numba.njit(parallel=True, cache=True)
+def _smallest_keys(keys, k, wiring):
+    # wiring[r] = the indices of row r's k smallest keys, sorted; ties go to the lower index.
+    for r in numba.prange(keys.shape[0]):
+        row, idx = keys[r], wiring[r]
+        best = np.empty(k)
+        m = 0
+        for i in range(keys.shape[1]):
+            v = row[i]
+            if m == k and v >= best[k - 1]:
+                continue
+            pos = m if m < k else k - 1
+            while pos > 0 and best[pos - 1] > v:
+                best[pos] = best[pos - 1]
+                idx[pos] = idx[pos - 1]
+                pos -= 1
+            best[pos] = v
+            idx[pos] = i
+            m = min(m + 1, k)
+        idx.sort()
+
+
+def smallest_keys(keys, k):
+    """Indices of the k smallest keys of each row, sorted; ties go to the lower index.
+
+    The same as ``np.sort(np.argsort(keys, kind="stable")[:, :k])`` in one pass per row.
+
+    >>> smallest_keys(np.array([[0.5, 0.1, 0.9, 0.3]]), 2).tolist()
+    [[1, 3]]
+    """
+    wiring = np.empty((keys.shape[0], k), dtype=np.int64)
+    _smallest_keys(np.ascontiguousarray(keys, dtype=np.float64), k, wiring)
+    return wiring
+
+
+@numba.njit(parallel=True, cache=True)
+def _transpose(X, out):
+    # out[f, i] = X[i, f], 64 examples at a time per thread (cache-friendly both ways)
+    n, d = X.shape
+    for b in numba.prange((n + 63) // 64):
+        for f in range(d):
+            for i in range(64 * b, min(n, 64 * b + 64)):
+                out[f, i] = X[i, f]
+
+
+def features_major(X):
+    """X (examples, features) uint8 as a C-contiguous (features, examples) array, in parallel.
+
+    >>> features_major(np.array([[1, 0, 1], [0, 0, 1]], dtype=np.uint8)).tolist()
+    [[1, 0], [0, 0], [1, 1]]
+    """
+    out = np.empty(X.shape[::-1], dtype=np.uint8)
+    _transpose(np.ascontiguousarray(X, dtype=np.uint8), out)
+    return out
 
 
 def _address_type(k):

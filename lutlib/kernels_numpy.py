@@ -82,6 +82,24 @@ def fit_layer(A, y, wiring, keys, keep_counts=False):
     return tables, out, counts
 
 
+def features_major(X):
+    """X (examples, features) as a C-contiguous uint8 (features, examples) array.
+
+    >>> features_major(np.array([[1, 0, 1], [0, 0, 1]], dtype=np.uint8)).tolist()
+    [[1, 0], [0, 0], [1, 1]]
+    """
+    return np.ascontiguousarray(X.T, dtype=np.uint8)
+
+
+def smallest_keys(keys, k):
+    """Indices of the k smallest keys of each row, sorted; ties go to the lower index.
+
+    >>> smallest_keys(np.array([[0.5, 0.1, 0.9, 0.3]]), 2).tolist()
+    [[1, 3]]
+    """
+    return np.sort(np.argsort(keys, axis=1, kind="stable")[:, :k], axis=1).astype(np.int64)
+
+
 def predict_layer(A, wiring, tables):
     """Outputs of a trained layer on activations A."""
     out = np.empty((wiring.shape[0], A.shape[1]), dtype=np.uint8)

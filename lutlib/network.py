@@ -126,12 +126,12 @@ class LutNetwork(Estimator):
         check_memory(need, budget, f"A network of {sum(sizes):,} luts with k={k} on {X.shape[0]:,} examples")
 
         wiring_, tables_, counts_, hits_ = [], [], [], []
-        A = np.ascontiguousarray(X.T)
-        E = np.ascontiguousarray(np.concatenate([Xe for Xe, _ in evals]).T) if evals else None
+        A = kernels.features_major(X)
+        E = kernels.features_major(np.concatenate([Xe for Xe, _ in evals])) if evals else None
         y_eval = np.concatenate([c for _, c in evals]) if evals else None
         ends = np.cumsum([len(c) for _, c in evals]) if evals else None
         for fan_in, m in zip(widths[:-1], sizes):
-            wiring = _random_wiring(rng, m, fan_in, k)
+            wiring = _random_wiring(rng, m, fan_in, k, kernels.smallest_keys)
             keys = rng.integers(0, 2**64, size=m, dtype=np.uint64)
             tables, A, counts, E_next, hits = kernels.fit_layer_eval(A, y, wiring, keys, E, y_eval, ends,
                                                                      keep_counts=keep_counts)
@@ -180,7 +180,7 @@ class LutNetwork(Estimator):
                                      _threads(kernels), keep_all=True)
         check_memory(need, check_budget(self.max_table_bytes),
                      f"The outputs of every layer on {X.shape[0]:,} examples (predict needs less)")
-        A = np.ascontiguousarray(X.T)
+        A = kernels.features_major(X)
         return [out.T for out in self._propagate(kernels, A, zip(self.wiring_, self.tables_))]
 
     def predict(self, X):
@@ -201,7 +201,7 @@ class LutNetwork(Estimator):
         out = np.empty(n, dtype=np.uint8)
         layers = list(zip(self.wiring_, self.tables_))
         for start in range(0, n, rows):
-            A = np.ascontiguousarray(X[start:start + rows].T)
+            A = kernels.features_major(X[start:start + rows])
             for A in self._propagate(kernels, A, layers):
                 pass
             out[start:start + rows] = A[0]
@@ -242,9 +242,11 @@ def _eval_pair(X, y, n_features, classes):
     return X, codes
 
 
-def _random_wiring(rng, n_luts, fan_in, k):
-    """k distinct random inputs (sorted) for each of n_luts luts."""
+def _random_wiring(rng, n_luts, fan_in, k, smallest_keys=None):
+    """k distinct random inputs (sorted) for each of n_luts luts: each lut reads the inputs
+    with its k smallest of fan_in uniform keys (ties, which have probability ~2**-40 here, go
+    to the lower input)."""
     if k == fan_in:
         return np.tile(np.arange(fan_in, dtype=np.int64), (n_luts, 1))
-    keys = rng.random((n_luts, fan_in))
-    return np.sort(np.argpartition(keys, k - 1, axis=1)[:, :k], axis=1).astype(np.int64)
+    select = smallest_keys or kernels_numpy.smallest_keys
+    return select(rng.random((n_luts, fan_in)), k)

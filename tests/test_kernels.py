@@ -88,3 +88,33 @@ def test_fit_scores_are_layer_scores_from_the_same_pass(backend):
     assert all(np.array_equal(a, b) for a, b in zip(plain.tables_, net.tables_))
     with pytest.raises(ValueError, match="not one of the classes"):
         net.fit(X, y, eval_set=[(Xt, np.full(120, "c"))])
+
+
+@needs_numba
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), fan_in=st.integers(1, 60), n_rows=st.integers(1, 8),
+       levels=st.sampled_from([3, 1000, None]), data=st.data())
+def test_wiring_selection_is_the_same_in_both_backends_ties_included(seed, fan_in, n_rows, levels, data):
+    """The k smallest keys per row, ties to the lower index: numba's one-pass selection equals
+    numpy's stable argsort, also with many equal keys (levels=3), which argpartition would
+    break arbitrarily."""
+    from lutlib import kernels_numba
+    k = data.draw(st.integers(1, fan_in))
+    rng = np.random.default_rng(seed)
+    keys = rng.random((n_rows, fan_in)) if levels is None else rng.integers(0, levels, (n_rows, fan_in)) / levels
+    got = kernels_numba.smallest_keys(keys, k)
+    assert np.array_equal(got, kernels_numpy.smallest_keys(keys, k))
+    for row, wires in zip(keys, got):
+        assert np.all(np.diff(wires) > 0)
+        assert row[wires].max() <= np.delete(row, wires).min(initial=np.inf)
+
+
+@needs_numba
+@pytest.mark.parametrize("shape", [(1, 1), (63, 5), (64, 784), (130, 3), (1000, 1)])
+def test_features_major_transposes_like_numpy(shape):
+    from lutlib import kernels_numba
+    X = np.random.default_rng(shape[0]).integers(0, 2, size=shape, dtype=np.uint8)
+    for kernels in (kernels_numpy, kernels_numba):
+        got = kernels.features_major(X)
+        assert got.flags.c_contiguous and got.dtype == np.uint8
+        assert np.array_equal(got, X.T)
