@@ -4,7 +4,9 @@
 Run after `npm ci` (the Makefile's `vendor` target does both). `_config.yml` lists
 `_build/vendor` in Sphinx's `html_extra_path`, so everything here lands in
 `_build/html/_vendor/` and the built book loads MathJax, require.js and the Jupyter
-widgets HTML manager from its own folder instead of a CDN.
+widgets HTML manager from its own folder instead of a CDN. reveal.js (the slides of
+`make slides`, scripts/make_slides.py) is copied to `_vendor/reveal.js/` too: its script,
+its CSS, the white theme (fonts inlined) and the speaker-notes plugin, about 0.3 MB.
 
 Only the standard library is used, so this runs before the virtualenv exists.
 """
@@ -27,6 +29,11 @@ ASSETS = [
     # relative to its own URL. Source maps and the non-AMD bundles are not needed.
     ("@jupyter-widgets/html-manager", "dist", "html-manager",
      ("*.map", "embed.js", "embed.js.LICENSE.txt", "libembed-amd.js")),
+    # The slides (scripts/make_slides.py): the UMD builds (loaded before require.js).
+    ("reveal.js", "dist/reveal.js", "reveal.js/reveal.js", ()),
+    ("reveal.js", "dist/reveal.css", "reveal.js/reveal.css", ()),
+    ("reveal.js", "dist/theme/white.css", "reveal.js/theme/white.css", ()),
+    ("reveal.js", "dist/plugin/notes.js", "reveal.js/plugin/notes.js", ()),
 ]
 LICENSES = ("LICENSE", "LICENSE.txt", "LICENSE.md")
 
