@@ -57,12 +57,12 @@ book: venv vendor data
 	@echo "The book is built. Open file://$(CURDIR)/$(HTML)/index.html"
 
 # ---- tests --------------------------------------------------------------------------
-test: book unit nbval browser
+test: book unit nbval browser kit
 	@echo "make test: all passed"
 
 # Unit tests (lutlib, make_student, notebook conventions); the browser tests are separate.
 unit: venv
-	$(TEST_ENV) $(BIN)/pytest tests/ lutlib --doctest-modules --ignore=tests/browser -p no:cacheprovider
+	$(TEST_ENV) $(BIN)/pytest tests/ lutlib --doctest-modules --ignore=tests/browser --ignore=tests/kit -p no:cacheprovider
 
 # The committed outputs of every chapter are what its code produces (strict comparison).
 nbval: venv data
@@ -74,6 +74,23 @@ browser: venv
 	@test -f $(HTML)/index.html || { echo "no $(HTML); run make book first"; exit 1; }
 	rm -rf _build/screenshots
 	LUTBOOK_REQUIRE_BOOK=1 $(BIN)/pytest tests/browser -p no:cacheprovider
+
+# The offline kit installed into a fresh virtualenv with the package index off (no network),
+# and a chapter run from it with the kit's data (tests/kit; fails if the kit is missing).
+kit: offline-kit
+	LUTBOOK_REQUIRE_KIT=1 LUTBOOK_KIT=$(KIT) $(TEST_ENV) $(BIN)/pytest tests/kit -p no:cacheprovider -rP
+
+# ---- the classroom kit with no internet ------------------------------------------------
+# Wheels of lutlib[lab] (pinned by constraints.txt, this machine's Python and platform), MNIST and
+# Fashion-MNIST (checksums verified), the book, the student notebooks and install.sh, in
+# _build/offline-kit/ and _build/offline-kit.zip. Building needs the package registry; installing
+# from the kit does not. For another platform (binary wheels only):
+#   make offline-kit KIT=_build/offline-kit-win KIT_ARGS="--platform win_amd64 --python-version 3.11"
+KIT      ?= _build/offline-kit
+KIT_ARGS ?=
+.PHONY: offline-kit kit
+offline-kit: venv data $(if $(wildcard $(HTML)/index.html),,book)
+	$(PY) scripts/make_offline_kit.py --out $(KIT) --zip $(KIT).zip --book $(HTML) $(KIT_ARGS)
 
 # ---- working on chapters ------------------------------------------------------------
 lab: venv data
