@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # tests/nbval_sanitize.cfg also masks any that slip through.
 TEST_ENV := TQDM_DISABLE=1
 
-.PHONY: venv vendor data book test unit executed nbval browser lab student execute check-headless clean benchmark help
+.PHONY: venv vendor data book test unit executed nbval browser lab student instructor execute check-headless clean benchmark help
 
 help:
 	@sed -n '1,6p' Makefile
@@ -111,15 +111,21 @@ check-headless: venv data
 student: venv
 	$(PY) scripts/make_student.py --src notebooks --out _build/student --zip _build/student.zip
 
+# Instructor notebooks (solutions open, instructor notes kept, outputs kept) in _build/instructor/
+# and _build/instructor.zip; same never-overwrite rules as make student.
+instructor: venv
+	$(PY) scripts/make_instructor.py --src notebooks --out _build/instructor --zip _build/instructor.zip
+
 benchmark: venv data
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) "$$f"; done
 
-# Removes what builds and tests made: _build/ (except student notebooks changed since `make student`
-# wrote them: make_student.py --clean says which it keeps), node_modules/, .pytest_cache/,
+# Removes what builds and tests made: _build/ (except student and instructor notebooks changed since
+# `make student` / `make instructor` wrote them: --clean says which it keeps), node_modules/, .pytest_cache/,
 # .hypothesis/ and *.pyc files. Keeps .venv/, the data and numba's compiled kernels (*.nbi, *.nbc).
 clean:
-	if [ -d _build ]; then find _build -mindepth 1 -maxdepth 1 ! -name student ! -name student.zip -exec rm -rf {} +; fi
+	if [ -d _build ]; then find _build -mindepth 1 -maxdepth 1 ! -name student ! -name student.zip ! -name instructor ! -name instructor.zip -exec rm -rf {} +; fi
 	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/make_student.py --clean --out _build/student --zip _build/student.zip
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/make_instructor.py --clean --out _build/instructor --zip _build/instructor.zip
 	rmdir _build 2>/dev/null || true
 	rm -rf node_modules .pytest_cache .hypothesis
 	find . -path './$(VENV)' -prune -o -name '*.pyc' -type f -exec rm -f {} +

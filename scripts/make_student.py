@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write student versions of the chapter notebooks: solutions removed, outputs cleared.
+"""Write student versions of the chapter notebooks: solutions and instructor notes removed,
+outputs cleared.
 
     python scripts/make_student.py [--src notebooks] [--out _build/student] [--zip _build/student.zip]
 
@@ -12,11 +13,12 @@ Conventions (see CONTRIBUTING.md):
   the tags. A code cell inside such a block becomes the placeholder cell too.
 * A ``{solution}`` directive inside any markdown cell is cut out of that cell (the rest of
   the cell, e.g. the exercise, stays).
+* A cell tagged ``instructor`` (an instructor note) is dropped.
 * Every output, execution count and the saved widget state are removed: students run the
   notebook themselves, and outputs could give answers away.
 
-The script then checks that no solution text is left (fails otherwise), and zips the
-notebooks. Only the standard library and nbformat are used.
+The script then checks that no solution text and no instructor note is left (fails otherwise,
+also on a "For instructors" admonition someone forgot to tag), and zips the notebooks. Only the standard library and nbformat are used.
 
 It never deletes or overwrites what it did not write. It records what it wrote (names and
 SHA-256 of the notebooks, and of the zip) in ``--out``/.make_student.json, and refuses, writing
@@ -31,6 +33,10 @@ nothing, when
 
 ``--clean`` removes only the unchanged notebooks (and zip) it wrote, keeps edited ones and says
 which (``make clean`` uses it).
+
+``scripts/make_instructor.py`` writes the instructor versions with the same rules: it passes its
+own :class:`Kind` (transform, record name, zip folder) to :func:`build`, :func:`clean` and
+:func:`main`.
 """
 from __future__ import annotations
 
@@ -43,6 +49,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 try:
     import nbformat
@@ -51,6 +58,8 @@ except ImportError:  # --clean works without it (make clean, before make venv)
 
 PLACEHOLDER = "# Your solution here\n"
 SOLUTION_TAG = "solution"
+INSTRUCTOR_TAG = "instructor"
+_INSTRUCTOR_NOTE = re.compile(r"^[ \t]*(`{3,}|:{3,})\{admonition\}[ \t]+For instructors", re.M | re.I)
 # An opening fence (``` or :::, 3+ characters) whose directive is solution-ish.
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|:{3,})\{(?P<name>[a-z-]+)\}", re.M)
 _GATE_START = re.compile(r"^[ \t]*(`{3,}|:{3,})\{solution-start\}", re.M)
@@ -130,6 +139,8 @@ def studentize(nb):
             elif cell.cell_type == "code":
                 cells.append(_placeholder(cell))
             continue
+        if INSTRUCTOR_TAG in tags:
+            continue
         if SOLUTION_TAG in tags:
             if cell.cell_type == "code":
                 cells.append(_placeholder(cell))
@@ -156,6 +167,11 @@ def _check_clean(nb):
     for cell in nb.cells:
         if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
             raise StudentError("a cell tagged 'solution' survived")
+        if INSTRUCTOR_TAG in cell.get("metadata", {}).get("tags", []):
+            raise StudentError("a cell tagged 'instructor' survived")
+        if cell.cell_type == "markdown" and _INSTRUCTOR_NOTE.search(cell.source):
+            raise StudentError("a 'For instructors' admonition in a cell not tagged 'instructor' "
+                               f"(tag the cell): {cell.source[:80]!r}")
         if cell.cell_type == "markdown" and re.search(r"\{solution(-start|-end)?\}", cell.source):
             raise StudentError(f"solution directive survived: {cell.source[:80]!r}")
 
@@ -167,6 +183,23 @@ class Refused(Exception):
     """Writing would delete or overwrite something this script did not write."""
 
 
+class Kind(NamedTuple):
+    """What a version of the chapters is: its transform, record file, zip folder and defaults."""
+
+    tool: str                      # the script's name, in messages
+    record: str                    # the record file in --out
+    arcdir: str                    # the folder inside the zip
+    transform: Callable            # notebook -> notebook (raises StudentError)
+    out: str                       # default --out
+    zip: str                       # default --zip
+    description: str
+
+
+STUDENT = Kind("make_student.py", RECORD, "lutbook-student", studentize, "_build/student",
+               "_build/student.zip", "Write student versions of the chapter notebooks: "
+               "solutions and instructor notes removed, outputs cleared.")
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -175,17 +208,17 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _read_record(out: Path) -> dict | None:
+def _read_record(out: Path, kind: Kind = STUDENT) -> dict | None:
     """What this script wrote into `out` before ({"files": {name: sha256}, "zip": ...}), or None."""
     try:
-        record = json.loads((out / RECORD).read_text())
+        record = json.loads((out / kind.record).read_text())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as e:
-        raise Refused(f"{out / RECORD} is unreadable ({e}); it is how this script knows what it wrote "
+        raise Refused(f"{out / kind.record} is unreadable ({e}); it is how this script knows what it wrote "
                       f"in {out}. Move {out} away or choose another --out.") from None
     if not isinstance(record, dict) or not isinstance(record.get("files"), dict):
-        raise Refused(f"{out / RECORD} is not a record this script wrote; move {out} away or choose "
+        raise Refused(f"{out / kind.record} is not a record this script wrote; move {out} away or choose "
                       "another --out.")
     return record
 
@@ -195,25 +228,27 @@ def _edited(out: Path, record: dict, names) -> list[str]:
     return [n for n in names if (out / n).exists() and _sha256(out / n) != record["files"].get(n)]
 
 
-def _check_out(src: Path, out: Path) -> dict:
+def _check_out(src: Path, out: Path, kind: Kind = STUDENT) -> dict:
     """Refuse an --out that could hold anything this script did not write; return its record."""
     s, o = src.resolve(), out.resolve()
     if _inside(o, s):
-        raise Refused(f"--out {out} is {'--src' if o == s else 'inside --src'} {src}: the student "
-                      "notebooks would mix with (or replace) the chapters. Choose a folder outside it.")
+        raise Refused(f"--out {out} is {'--src' if o == s else 'inside --src'} {src}: the "
+                      f"{kind.arcdir.split('-')[-1]} notebooks would mix with (or replace) the chapters. "
+                      "Choose a folder outside it.")
     if _inside(s, o):
-        raise Refused(f"--out {out} holds --src {src}. Choose a folder of its own, e.g. {out / 'student'}.")
+        raise Refused(f"--out {out} holds --src {src}. Choose a folder of its own, "
+                      f"e.g. {out / kind.arcdir.split('-')[-1]}.")
     if out.exists() and not out.is_dir():
         raise Refused(f"--out {out} exists and is not a folder.")
-    record = _read_record(out) if out.is_dir() else None
+    record = _read_record(out, kind) if out.is_dir() else None
     if record is None and out.is_dir() and any(out.iterdir()):
         raise Refused(f"--out {out} is a folder this script did not create and it is not empty "
                       f"({', '.join(sorted(p.name for p in out.iterdir())[:5])}...): nothing was written. "
-                      f"Choose a new or empty folder, e.g. --out {out / 'student'}.")
+                      f"Choose a new or empty folder, e.g. --out {out / kind.arcdir.split('-')[-1]}.")
     return record or {"files": {}}
 
 
-def _check_zip(zpath: Path, record: dict, src: Path, replace: bool, ask) -> None:
+def _check_zip(zpath: Path, record: dict, src: Path, replace: bool, ask, kind: Kind = STUDENT) -> None:
     if _inside(zpath.resolve(), src.resolve()):
         raise Refused(f"--zip {zpath} is inside --src {src}. Choose a path outside it.")
     if not zpath.exists():
@@ -223,7 +258,7 @@ def _check_zip(zpath: Path, record: dict, src: Path, replace: bool, ask) -> None
     ours = record.get("zip") or {}
     if ours.get("path") == str(zpath.resolve()) and ours.get("sha256") == _sha256(zpath):
         return
-    if replace or (ask is not None and ask(f"{zpath} exists and was not written by make_student.py "
+    if replace or (ask is not None and ask(f"{zpath} exists and was not written by {kind.tool} "
                                            "(or was changed since). Replace it? [y/N] ")):
         return
     raise Refused(f"--zip {zpath} exists and this script did not write it (or it was changed since): "
@@ -241,18 +276,22 @@ def _write_atomic(dest: Path, data: bytes) -> None:
         raise
 
 
-def _save_record(out: Path, record: dict) -> None:
-    _write_atomic(out / RECORD, json.dumps(record, indent=1, sort_keys=True).encode())
+def _save_record(out: Path, record: dict, kind: Kind = STUDENT) -> None:
+    _write_atomic(out / kind.record, json.dumps(record, indent=1, sort_keys=True).encode())
 
 
-def build(src: Path, out: Path, zpath: Path, replace_zip: bool = False, ask=None) -> list[Path]:
-    """Write the student notebooks and the zip; returns the notebooks written. Raises Refused."""
+def build(src: Path, out: Path, zpath: Path, replace_zip: bool = False, ask=None,
+          kind: Kind = STUDENT) -> list[Path]:
+    """Write the student (or `kind`'s) notebooks and the zip; returns the notebooks written.
+
+    Raises Refused (nothing written) or StudentError.
+    """
     if nbformat is None:
-        raise Refused("make_student.py needs nbformat (pip install nbformat, or make venv).")
+        raise Refused(f"{kind.tool} needs nbformat (pip install nbformat, or make venv).")
     sources = sorted(src.glob("*.ipynb"))
     if not sources:
         raise Refused(f"no notebooks in {src}")
-    record = _check_out(src, out)
+    record = _check_out(src, out, kind)
     names = [p.name for p in sources]
     stale = [n for n in record["files"] if n not in names]
     edited = _edited(out, record, names + stale)
@@ -260,22 +299,22 @@ def build(src: Path, out: Path, zpath: Path, replace_zip: bool = False, ask=None
     theirs = [n for n in names if (out / n).exists() and n not in mine]
     if edited or theirs:
         raise Refused(f"in {out}, {', '.join(edited + theirs)} "
-                      f"{'was' if len(edited + theirs) == 1 else 'were'} not written by make_student.py or "
+                      f"{'was' if len(edited + theirs) == 1 else 'were'} not written by {kind.tool} or "
                       "changed since (your edits?): nothing was written. Move them away or choose another --out.")
-    _check_zip(zpath, record, src, replace_zip, ask)
+    _check_zip(zpath, record, src, replace_zip, ask, kind)
     students = []
     for s in sources:                           # every notebook checked before anything is written
         try:
-            students.append((s, nbformat.writes(studentize(nbformat.read(s, as_version=4))).encode()))
+            students.append((s, nbformat.writes(kind.transform(nbformat.read(s, as_version=4))).encode()))
         except StudentError as e:
             raise StudentError(f"{s}: {e}") from None
     out.mkdir(parents=True, exist_ok=True)
-    _save_record(out, record)                   # from here on, the folder is known to be ours
+    _save_record(out, record, kind)                   # from here on, the folder is known to be ours
     written = []
     for s, data in students:
         dest = out / s.name
         record["files"][s.name] = hashlib.sha256(data).hexdigest()
-        _save_record(out, record)               # recorded before written: an interrupted run stays ours
+        _save_record(out, record, kind)               # recorded before written: an interrupted run stays ours
         _write_atomic(dest, data)
         written.append(dest)
         print(f"wrote {dest}")
@@ -283,16 +322,16 @@ def build(src: Path, out: Path, zpath: Path, replace_zip: bool = False, ask=None
         (out / n).unlink(missing_ok=True)
         del record["files"][n]
         print(f"removed {out / n} (written by an earlier run; no such chapter now)")
-    _save_record(out, record)
+    _save_record(out, record, kind)
     zpath.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=zpath.parent, prefix=f".{zpath.name}.")
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for dest in written:
-                zf.write(dest, arcname=f"lutbook-student/{dest.name}")
+                zf.write(dest, arcname=f"{kind.arcdir}/{dest.name}")
         record["zip"] = {"path": str(zpath.resolve()), "sha256": _sha256(Path(tmp))}
-        _save_record(out, record)
+        _save_record(out, record, kind)
         os.replace(tmp, zpath)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -301,13 +340,13 @@ def build(src: Path, out: Path, zpath: Path, replace_zip: bool = False, ask=None
     return written
 
 
-def clean(out: Path, zpath: Path) -> list[str]:
+def clean(out: Path, zpath: Path, kind: Kind = STUDENT) -> list[str]:
     """Remove what this script wrote and nobody changed since; returns the names it kept."""
     if not out.is_dir():
         return []
-    record = _read_record(out)
+    record = _read_record(out, kind)
     if record is None:
-        print(f"{out}: not written by make_student.py (no {RECORD}); left as it is")
+        print(f"{out}: not written by {kind.tool} (no {kind.record}); left as it is")
         return sorted(p.name for p in out.iterdir())
     kept = _edited(out, record, list(record["files"]))
     for n in list(record["files"]):
@@ -319,23 +358,23 @@ def clean(out: Path, zpath: Path) -> list[str]:
         zpath.unlink()
         record.pop("zip")
     if kept:
-        print(f"kept, changed since make_student.py wrote them: {', '.join(str(out / n) for n in kept)}")
-        _save_record(out, record)
+        print(f"kept, changed since {kind.tool} wrote them: {', '.join(str(out / n) for n in kept)}")
+        _save_record(out, record, kind)
     else:
-        (out / RECORD).unlink()
+        (out / kind.record).unlink()
     others = sorted(p.name for p in out.iterdir())
     if not others:
         out.rmdir()
     elif not kept:
-        print(f"kept in {out}, not written by make_student.py: {', '.join(others)}")
-    return kept + [n for n in others if n != RECORD and n not in kept]
+        print(f"kept in {out}, not written by {kind.tool}: {', '.join(others)}")
+    return kept + [n for n in others if n != kind.record and n not in kept]
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv=None, kind: Kind = STUDENT) -> int:
+    ap = argparse.ArgumentParser(description=kind.description)
     ap.add_argument("--src", default="notebooks", type=Path)
-    ap.add_argument("--out", default="_build/student", type=Path)
-    ap.add_argument("--zip", default="_build/student.zip", type=Path)
+    ap.add_argument("--out", default=kind.out, type=Path)
+    ap.add_argument("--zip", default=kind.zip, type=Path)
     ap.add_argument("--replace-zip", action="store_true",
                     help="replace an existing --zip this script did not write, without asking")
     ap.add_argument("--clean", action="store_true",
@@ -347,9 +386,9 @@ def main(argv=None) -> int:
             return input(question).strip().lower() in ("y", "yes")
     try:
         if args.clean:
-            clean(args.out, args.zip)
+            clean(args.out, args.zip, kind)
         else:
-            build(args.src, args.out, args.zip, args.replace_zip, ask)
+            build(args.src, args.out, args.zip, args.replace_zip, ask, kind)
     except (Refused, StudentError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -88,6 +88,20 @@ def test_code_solutions_become_placeholders_and_outputs_are_cleared():
     assert "widgets" not in out.metadata
 
 
+def test_instructor_notes_are_removed_and_untagged_ones_refused():
+    note = _md("```{admonition} For instructors\n:class: note\n\nINSTRUCTOR SECRET\n```",
+               tags=["instructor", "remove-cell"])
+    nb = example_notebook()
+    nb.cells.insert(2, note)
+    nb.cells.append(_code("z = 3", tags=["instructor"]))      # any cell type
+    out = make_student.studentize(nb)
+    assert "INSTRUCTOR SECRET" not in all_text(out) and "z = 3" not in all_text(out)
+    assert len(out.cells) == len(make_student.studentize(example_notebook()).cells)
+    note.metadata["tags"] = ["remove-cell"]                  # a note someone forgot to tag
+    with pytest.raises(make_student.StudentError, match="not tagged 'instructor'"):
+        make_student.studentize(nb)
+
+
 def test_input_notebook_unchanged():
     nb = example_notebook()
     before = nbformat.writes(nb)
@@ -130,6 +144,8 @@ def test_real_chapters_have_no_solution_left(tmp_path):
         if "{solution" in all_text(original) or any(
                 "solution" in c.metadata.get("tags", []) for c in original.cells):
             assert len(all_text(student)) < len(all_text(original)), path.name
+        assert not any("instructor" in c.metadata.get("tags", []) for c in student.cells), path.name
+        assert "For instructors" not in all_text(student), path.name
 
 
 # ---- it never deletes or overwrites what it did not write (issue 8) ----------------------
@@ -255,10 +271,16 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     (tmp_path / "scripts").mkdir()
     shutil.copy(SCRIPT, tmp_path / "scripts" / SCRIPT.name)
+    shutil.copy(ROOT / "scripts" / "make_instructor.py", tmp_path / "scripts" / "make_instructor.py")
     src = _chapters(tmp_path / "notebooks")
     out, z = tmp_path / "_build" / "student", tmp_path / "_build" / "student.zip"
     assert _run("--src", src, "--out", out, "--zip", z).returncode == 0
     (out / "00_x.ipynb").write_text((out / "00_x.ipynb").read_text().replace("Your solution", "My answer"))
+    iout, iz = tmp_path / "_build" / "instructor", tmp_path / "_build" / "instructor.zip"
+    r = subprocess.run([sys.executable, str(tmp_path / "scripts" / "make_instructor.py"), "--src", str(src),
+                        "--out", str(iout), "--zip", str(iz)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (iout / "01_y.ipynb").write_text((iout / "01_y.ipynb").read_text().replace("Keep me", "Say it slowly"))
     for made in ("_build/html/index.html", "_build/.doctrees/x", "node_modules/m/x.js", ".hypothesis/x",
                  "lutlib/__pycache__/a.cpython-311.pyc", "tests/__pycache__/t.pyc"):
         (tmp_path / made).parent.mkdir(parents=True, exist_ok=True)
@@ -274,5 +296,8 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert left == sorted(kept + ["Makefile", "notebooks/01_y.ipynb", "scripts/make_student.py",
-                                  "_build/student/00_x.ipynb", "_build/student/.make_student.json"])
+                                  "scripts/make_instructor.py",
+                                  "_build/student/00_x.ipynb", "_build/student/.make_student.json",
+                                  "_build/instructor/01_y.ipynb", "_build/instructor/.make_instructor.json"])
     assert "My answer" in (out / "00_x.ipynb").read_text() and "00_x.ipynb" in r.stdout
+    assert "Say it slowly" in (iout / "01_y.ipynb").read_text() and "01_y.ipynb" in r.stdout
