@@ -93,8 +93,11 @@ offline-kit: venv data $(if $(wildcard $(HTML)/index.html),,book)
 	$(PY) scripts/make_offline_kit.py --out $(KIT) --zip $(KIT).zip --book $(HTML) $(KIT_ARGS)
 
 # ---- working on chapters ------------------------------------------------------------
+# On a JupyterHub (JUPYTERHUB_SERVICE_PREFIX / JUPYTERHUB_API_TOKEN set) a second JupyterLab is not
+# reachable: scripts/lab.py registers .venv as the kernel "Python (lutbook)" instead (and serves the
+# project's lab through jupyter-server-proxy when the hub has it). Elsewhere: jupyter lab, as always.
 lab: venv data
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(PY) scripts/lab.py --notebook-dir notebooks --venv-bin $(BIN)
 
 # Re-execute chapters in place: outputs, widget state, and the prose's {eval} values saved in
 # each markdown cell's metadata (scripts/execute.py; NB may name several notebooks):
