@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from . import __version__, fetch
+from . import __version__, fetch, threads
 from ._validation import MAX_K
 
 DATASETS = ("mnist", "fashion-mnist")
@@ -178,6 +178,7 @@ def main(argv=None):
         args = parser.parse_args(argv)  # a usage error exits with status 2
         if getattr(args, "k", None) and args.what not in TAKES_K:
             parser.error(f"--k applies only to {' and '.join(TAKES_K)}; {args.what} is defined with k=8")
+        threads.configure()  # as the chapters do: one BLAS thread, idle numba threads sleep
         status = args.func(args)
         sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
         return status
