@@ -20,12 +20,16 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import offline_kit  # noqa: E402  (scripts/offline_kit.py: the kit's checksums and record)
+
 KIT = Path(os.environ.get("LUTBOOK_KIT") or ROOT / "_build" / "offline-kit")
 CHAPTER = "00_first_look.ipynb"
 NETWORK_TOOLS = ("npm", "apt-get", "curl", "wget")
@@ -48,8 +52,6 @@ def record(kit) -> dict:
 
 def test_kit_is_complete_and_unchanged(kit, record):
     """Every file the record lists is there with its checksum; the parts the issue asks for exist."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import offline_kit
     assert offline_kit.changes(kit, record) == []
     missing = [p for p in record["files"] if not (kit / p).is_file()]
     assert missing == []
@@ -85,6 +87,16 @@ def trap():
     yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.seen
     server.shutdown()
     server.server_close()
+
+
+def test_zip_holds_the_kit(kit, record):
+    """The zip is the one the record names, every file of the folder is in it, and none is damaged."""
+    zpath = Path(record["zip"]["path"])
+    assert zpath.is_file() and offline_kit.sha256_file(zpath) == record["zip"]["sha256"]
+    with zipfile.ZipFile(zpath) as zf:
+        assert zf.testzip() is None
+        names = {n.split("/", 1)[1] for n in zf.namelist()}
+    assert set(record["files"]) <= names
 
 
 def _offline_env(tmp: Path, trap_url: str) -> dict:
