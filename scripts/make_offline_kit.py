@@ -4,6 +4,7 @@
     python scripts/make_offline_kit.py [--out _build/offline-kit] [--zip _build/offline-kit.zip]
         [--book _build/html] [--data FOLDER] [--extra lab]
         [--platform TAG --python-version X.Y] [--replace-zip]
+    python scripts/make_offline_kit.py --clean [--out ...] [--zip ...]
 
 Used by `make offline-kit`. The kit (a folder and the same as a zip) holds
 
@@ -21,6 +22,8 @@ Used by `make offline-kit`. The kit (a folder and the same as a zip) holds
 Building needs the package registry (``pip download``); installing from the kit does not. The kit
 is built beside --out and swapped in at the end; the script never writes over a folder or zip
 it did not write, nor over files added or changed in its kit since (scripts/offline_kit.py).
+``--clean`` removes the kit and zip it wrote, and keeps (and names) a kit with files added or
+changed since.
 """
 from __future__ import annotations
 
@@ -208,6 +211,32 @@ def build(args, download=download_wheels, build_wheel=build_lutlib_wheel) -> dic
     return record
 
 
+def clean(out: Path, zpath: Path) -> list[str]:
+    """Remove the kit and zip this script wrote, unless changed since; returns what it kept."""
+    kept = []
+    if not out.exists() and not zpath.exists():
+        return kept
+    with kit.locked(out):
+        kit.recover(out, zpath)
+        try:
+            record = kit.check_out(out) if out.exists() else None
+        except Refused as e:
+            print(f"kept {out}: {e}")
+            record, kept = None, [str(out)]
+        if record is not None:
+            shutil.rmtree(out)
+            print(f"removed {out}")
+        ours = (record or {}).get("zip") or {}
+        if zpath.is_file() and kit.sha256_file(zpath) in (ours.get("sha256"), ours.get("previous_sha256")):
+            zpath.unlink()
+            print(f"removed {zpath}")
+        elif zpath.exists():
+            print(f"kept {zpath}: not written by {kit.TOOL}, or its kit was kept")
+            kept.append(str(zpath))
+    (out.parent / f".{out.name}.lock").unlink(missing_ok=True)
+    return kept
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "_build" / "offline-kit")
@@ -220,11 +249,13 @@ def main(argv=None) -> int:
                     "manylinux_2_28_x86_64 (needs --python-version)")
     ap.add_argument("--python-version", help="the classroom's Python for --platform, e.g. 3.11")
     ap.add_argument("--replace-zip", action="store_true", help="replace a --zip this script did not write")
+    ap.add_argument("--clean", action="store_true",
+                    help="remove the kit and zip this script wrote, unless files were added or changed since")
     args = ap.parse_args(argv)
     if bool(args.platform) != bool(args.python_version):
         ap.error("--platform and --python-version go together")
     try:
-        build(args)
+        clean(args.out, args.zip) if args.clean else build(args)
     except (Refused, kit.KitError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

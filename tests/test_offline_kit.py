@@ -401,3 +401,17 @@ def test_docstring_examples():
     import doctest
     result = doctest.testmod(kit)
     assert result.failed == 0 and result.attempted >= 6
+
+
+def test_clean_removes_only_an_unchanged_kit(args):
+    mok.build(args, fake_download(), fake_wheel)
+    (args.out / "answers.ipynb").write_text("{}")
+    assert mok.clean(args.out, args.zip) == [str(args.out), str(args.zip)]
+    assert (args.out / "answers.ipynb").exists() and args.zip.exists()
+    (args.out / "answers.ipynb").unlink()
+    assert mok.clean(args.out, args.zip) == []
+    assert sorted(p.name for p in args.out.parent.iterdir()) == []
+    args.out.mkdir()
+    (args.out / "mine.txt").write_text("x")
+    assert mok.clean(args.out, args.zip) == [str(args.out)]
+    assert (args.out / "mine.txt").exists()
