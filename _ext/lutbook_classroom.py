@@ -12,6 +12,9 @@ In MyST::
     {nbgitpuller}`notebooks/`                       the link, shown as its URL
     {nbgitpuller}`Open chapter 1 <notebooks/00_first_look.ipynb>`
 
+    ```{nbgitpuller-url} notebooks/
+    ```                                             the URL in a code block (copy button)
+
     ```{nbgitpuller-table}
     ```                                             one row per chapter in notebooks/
 
@@ -127,6 +130,20 @@ class NbgitpullerRole(SphinxRole):
         return _link(self.env, path.strip(), text, self.get_location()), []
 
 
+class NbgitpullerUrl(SphinxDirective):
+    """The link for one path as a code block, to copy (the book has sphinx-copybutton)."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self):
+        found = _link(self.env, self.arguments[0].strip(), None, self.get_location())
+        ref = next((n for n in found if isinstance(n, nodes.reference)), None)
+        if ref is None:
+            return [nodes.paragraph("", "", *found)]
+        return [nodes.literal_block(ref["refuri"], ref["refuri"], language="text")]
+
+
 class NbgitpullerTable(SphinxDirective):
     """A table: every chapter (the book's pages in ``notebooks/``) and its nbgitpuller link."""
 
@@ -181,6 +198,7 @@ class ColabCell(SphinxDirective):
 
 def setup(app):
     app.add_role("nbgitpuller", NbgitpullerRole())
+    app.add_directive("nbgitpuller-url", NbgitpullerUrl)
     app.add_directive("nbgitpuller-table", NbgitpullerTable)
     app.add_directive("colab-cell", ColabCell)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

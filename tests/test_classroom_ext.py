@@ -11,6 +11,7 @@ from __future__ import annotations
 import doctest
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -113,7 +114,7 @@ def test_a_sphinx_build_renders_the_links_from_the_config(tmp_path):
     (src / "notebooks" / "01_a.md").write_text("# Chapter A\n")
     (src / "index.md").write_text(
         "# Class\n\n{nbgitpuller}`notebooks/`\n\n{nbgitpuller}`Chapter A <notebooks/01_a.md>`\n\n"
-        "```{nbgitpuller-table}\n```\n\n```{colab-cell}\n```\n\n```{toctree}\nnotebooks/01_a\n```\n")
+        "```{nbgitpuller-url} notebooks/01_a.md\n```\n\n```{nbgitpuller-table}\n```\n\n```{colab-cell}\n```\n\n```{toctree}\nnotebooks/01_a\n```\n")
     (src / "conf.py").write_text(
         f"import sys; sys.path.insert(0, {str(ROOT / '_ext')!r})\n"
         "extensions = ['myst_parser', 'lutbook_classroom']\nhtml_theme = 'sphinx_book_theme'\n"
@@ -130,8 +131,9 @@ def test_a_sphinx_build_renders_the_links_from_the_config(tmp_path):
                                  "notebooks/01_a.md")
     assert folder.replace("&", "&amp;") in html
     assert chapter.replace("&", "&amp;") in html and ">Chapter A</a>" in html
-    assert "nbgitpuller-table" in html and html.count(chapter.replace("&", "&amp;")) == 2  # role + table
+    assert "nbgitpuller-table" in html and html.count(chapter.replace("&", "&amp;")) == 3  # role, url, table
     assert "git+https://github.com/course/fork@spring" in html        # the Colab cell, from _config.yml
+    assert re.search(r"<pre>(<span></span>)?" + re.escape(chapter.replace("&", "&amp;")), html)  # the URL block
 
 
 def test_a_missing_path_is_a_warning(tmp_path):
