@@ -10,8 +10,9 @@ Used by `make offline-kit`. The kit (a folder and the same as a zip) holds
 
 * ``wheelhouse/``: a wheel of every package ``pip install 'lutlib[lab]'`` needs, each the version
   pinned in constraints.txt (checked), for this machine's Python and platform, or for another
-  (``--platform win_amd64 --python-version 3.11``: binary wheels only); lutlib itself is a wheel
-  built from the working tree;
+  (``--platform win_amd64 --python-version 3.11.9``: binary wheels only, plus the dependencies
+  only the target's markers select, e.g. pywinpty on Windows); lutlib itself is a wheel built
+  from the working tree;
 * ``data/``: MNIST and Fashion-MNIST (.gz), each file's contents checked against the official
   SHA-256 (from --data, $LUTLIB_DATA or lutlib's cache: `make data`), and ``data/SHA256SUMS``;
 * ``book/``: the built book (--book, from `make book`); ``notebooks/``: the student notebooks
@@ -104,6 +105,14 @@ def _wheels(tmp: Path, args, download, build_wheel) -> tuple[list[str], list[str
     wheelhouse = tmp / "wheelhouse"
     wheelhouse.mkdir()
     download(reqs, ROOT / "constraints.txt", wheelhouse, args.platform, args.python_version)
+    if args.platform:  # pip resolved markers for this machine: add what the target itself needs
+        target = kit.target_environment(args.platform, args.python_version)
+        for _ in range(5):
+            missing = kit.missing_for_target(wheelhouse, target)
+            if not missing:
+                break
+            print(f"for {args.platform}: also {', '.join(missing)}")
+            download(missing, ROOT / "constraints.txt", wheelhouse, args.platform, args.python_version)
     build_wheel(ROOT, wheelhouse)
     others = sorted(p.name for p in wheelhouse.iterdir() if not p.name.endswith(".whl"))
     if others:
@@ -158,7 +167,7 @@ def assemble(tmp: Path, args, download=download_wheels, build_wheel=build_lutlib
     print(f"wheelhouse: {len(wheels)} wheels in {time.monotonic() - started:.0f} s")
     native = not args.platform
     values = {
-        "PYTHON_VERSION": args.python_version or f"{sys.version_info.major}.{sys.version_info.minor}",
+        "PYTHON_VERSION": ".".join((args.python_version or "%d.%d" % sys.version_info[:2]).split(".")[:2]),
         "PLATFORM": args.platform or sysconfig.get_platform(),
         "LUTLIB_VERSION": __version__, "EXTRA": args.extra, "N_WHEELS": len(wheels),
         "BUILT": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -247,13 +256,16 @@ def main(argv=None) -> int:
     ap.add_argument("--extra", default="lab", help="the lutlib extra to install (default: lab)")
     ap.add_argument("--platform", help="wheels for another platform, e.g. win_amd64, macosx_11_0_arm64, "
                     "manylinux_2_28_x86_64 (needs --python-version)")
-    ap.add_argument("--python-version", help="the classroom's Python for --platform, e.g. 3.11")
+    ap.add_argument("--python-version", help="the classroom's full Python version for --platform, e.g. 3.11.9")
     ap.add_argument("--replace-zip", action="store_true", help="replace a --zip this script did not write")
     ap.add_argument("--clean", action="store_true",
                     help="remove the kit and zip this script wrote, unless files were added or changed since")
     args = ap.parse_args(argv)
     if bool(args.platform) != bool(args.python_version):
         ap.error("--platform and --python-version go together")
+    if args.python_version and not re.fullmatch(r"3\.\d+\.\d+", args.python_version):
+        ap.error("--python-version needs the classroom's full version, e.g. 3.11.9: pip reads 3.11 as 3.11.0, "
+                 "and some pinned packages need a later 3.11.x (soupsieve 4.1.2 needs 3.11.5 or later)")
     try:
         clean(args.out, args.zip) if args.clean else build(args)
     except (Refused, kit.KitError) as e:

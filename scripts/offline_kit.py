@@ -131,6 +131,56 @@ def check_pins(wheels, pins: dict[str, str], skip=()) -> tuple[list[str], list[s
     return wrong, unpinned
 
 
+def target_environment(platform: str, python_version: str) -> dict:
+    """Environment-marker values for a --platform tag and a full Python version (PEP 508).
+
+    pip download --platform resolves environment markers for the machine it runs on, not for the
+    target, so the target's own conditional dependencies (on Windows: pywin32, pywinpty,
+    colorama) must be found separately (`missing_for_target`).
+
+    >>> target_environment("win_amd64", "3.11.9")["sys_platform"]
+    'win32'
+    """
+    families = {"win": ("nt", "win32", "Windows"), "macosx": ("posix", "darwin", "Darwin"),
+                "linux": ("posix", "linux", "Linux")}
+    family = next((f for f in families if platform.startswith(f) or f in platform), None)
+    if family is None:
+        raise KitError(f"unknown platform {platform!r}: expected win_*, macosx_*, manylinux_* or linux_*.")
+    os_name, sys_platform, system = families[family]
+    if family == "win":
+        machine = {"win32": "x86", "win_arm64": "ARM64"}.get(platform, "AMD64")
+    else:
+        m = re.search(r"(x86_64|aarch64|arm64|i686|universal2|ppc64le|s390x|armv7l)$", platform)
+        machine = m.group(1) if m else platform.rsplit("_", 1)[-1]
+    return {"os_name": os_name, "sys_platform": sys_platform, "platform_system": system,
+            "platform_machine": machine, "python_version": ".".join(python_version.split(".")[:2]),
+            "python_full_version": python_version, "implementation_name": "cpython",
+            "platform_python_implementation": "CPython", "extra": ""}
+
+
+def missing_for_target(wheelhouse: Path, environment: dict) -> list[str]:
+    """Requirements of the wheels in wheelhouse that `environment` needs and no wheel there provides.
+
+    Only requirements with a marker are looked at (pip resolved the others), each evaluated for
+    the target; dependencies of optional extras are not (pip resolved those on this machine).
+    """
+    from packaging.requirements import Requirement
+    have = {wheel_name_version(p.name)[0] for p in wheelhouse.glob("*.whl")}
+    missing = set()
+    for path in sorted(wheelhouse.glob("*.whl")):
+        with zipfile.ZipFile(path) as zf:
+            meta = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1]
+            text = zf.read(meta[0]).decode("utf-8", "replace") if meta else ""
+        for line in text.split("\n\n", 1)[0].splitlines():
+            if not line.startswith("Requires-Dist:"):
+                continue
+            req = Requirement(line.split(":", 1)[1].strip())
+            if req.marker is not None and req.marker.evaluate(environment) and normalize(req.name) not in have:
+                req.marker = None
+                missing.add(str(req))
+    return sorted(missing)
+
+
 # ---- checksums and the record ----------------------------------------------------------
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file, read in chunks (wheels are up to ~60 MB)."""

@@ -234,17 +234,34 @@ def test_write_zip(tmp_path):
 PINS = kit.read_pins((ROOT / "constraints.txt").read_text())
 
 
+def _wheel(wheelhouse, filename, requires=()):
+    """A minimal wheel file: just its METADATA, with the given Requires-Dist lines."""
+    name, version = filename.split("-")[:2]
+    meta = "Metadata-Version: 2.1\nName: {}\nVersion: {}\n{}\n".format(
+        name, version, "".join(f"Requires-Dist: {r}\n" for r in requires))
+    with zipfile.ZipFile(wheelhouse / filename, "w") as zf:
+        zf.writestr(f"{name}-{version}.dist-info/METADATA", meta)
+
+
 def fake_download(extra_wheels=()):
+    """Stands in for pip download: pinned wheels of three packages (jupyterlab, on Windows only,
+    needs pywinpty, as terminado does), a wheel for any requirement asked for later, and extras."""
     def download(reqs, constraints, wheelhouse, platform=None, python_version=None):
-        for name in ("numpy", "numba", "jupyterlab"):
-            (wheelhouse / f"{name}-{PINS[name]}-py3-none-any.whl").write_bytes(name.encode())
-        for w in extra_wheels:
-            (wheelhouse / w).write_bytes(b"x")
+        if any(r.startswith("numpy") for r in reqs):
+            for name in ("numpy", "numba"):
+                _wheel(wheelhouse, f"{name}-{PINS[name]}-py3-none-any.whl")
+            _wheel(wheelhouse, f"jupyterlab-{PINS['jupyterlab']}-py3-none-any.whl",
+                   ['pywinpty>=1.1.0; os_name == "nt"', 'numpy'])
+            for w in extra_wheels:
+                _wheel(wheelhouse, w)
+        else:
+            for r in reqs:
+                _wheel(wheelhouse, f"{re.match(r'[A-Za-z0-9_.-]+', r).group(0)}-3.0.0-py3-none-any.whl")
     return download
 
 
 def fake_wheel(root, wheelhouse):
-    (wheelhouse / "lutlib-0.1.0-py3-none-any.whl").write_bytes(b"lutlib")
+    _wheel(wheelhouse, "lutlib-0.1.0-py3-none-any.whl")
 
 
 @pytest.fixture
@@ -340,11 +357,36 @@ def test_build_checks_the_pins(args):
     with pytest.raises(kit.KitError, match="other versions.*numpy 1.0"):
         mok.build(args, fake_download(["numpy-1.0-py3-none-any.whl"]), fake_wheel)
     assert not args.out.exists()
-    # for another platform, unpinned packages are allowed and named in the kit's README
-    args.platform, args.python_version = "win_amd64", "3.11"
+    # for another platform, unpinned packages are allowed and named in the kit's README, and the
+    # dependencies only the target's markers select are added (pip chose for this machine)
+    args.platform, args.python_version = "win_amd64", "3.11.9"
     record = mok.build(args, fake_download(["colorama-0.4.6-py3-none-any.whl"]), fake_wheel)
-    assert record["unpinned"] == ["colorama 0.4.6"] and not record["native"]
-    assert "colorama 0.4.6" in (args.out / "README.md").read_text()
+    assert record["unpinned"] == ["colorama 0.4.6", "pywinpty 3.0.0"] and not record["native"]
+    assert "colorama 0.4.6, pywinpty 3.0.0" in (args.out / "README.md").read_text()
+    assert 'PYTHON_VERSION="3.11"' in (args.out / "install.sh").read_text()
+    args.platform = "manylinux_2_28_x86_64"
+    record = mok.build(args, fake_download(), fake_wheel)
+    assert record["unpinned"] == []                          # no pywinpty on Linux
+
+
+def test_target_markers(tmp_path):
+    env = kit.target_environment("win_amd64", "3.11.9")
+    assert (env["os_name"], env["platform_system"], env["python_version"]) == ("nt", "Windows", "3.11")
+    assert kit.target_environment("macosx_11_0_arm64", "3.12.7")["platform_machine"] == "arm64"
+    assert kit.target_environment("manylinux_2_28_x86_64", "3.12.7")["sys_platform"] == "linux"
+    with pytest.raises(kit.KitError, match="unknown platform"):
+        kit.target_environment("solaris", "3.11.9")
+    _wheel(tmp_path, "tqdm-4.70.1-py3-none-any.whl", ['colorama; platform_system == "Windows"',
+                                                       'ipywidgets>=6; extra == "notebook"'])
+    _wheel(tmp_path, "ipython-9.18.1-py3-none-any.whl", ['appnope>=0.1.2; sys_platform == "darwin"', "tqdm"])
+    assert kit.missing_for_target(tmp_path, env) == ["colorama"]
+    assert kit.missing_for_target(tmp_path, kit.target_environment("macosx_11_0_arm64", "3.12.7")) == ["appnope>=0.1.2"]
+
+
+def test_python_version_must_be_full(capsys):
+    with pytest.raises(SystemExit):
+        mok.main(["--platform", "win_amd64", "--python-version", "3.11"])
+    assert "full version" in capsys.readouterr().err
 
 
 def test_build_needs_the_book_and_the_data(args, tmp_path):
