@@ -85,7 +85,7 @@ kit: offline-kit
 # Fashion-MNIST (checksums verified), the book, the student notebooks and install.sh, in
 # _build/offline-kit/ and _build/offline-kit.zip. Building needs the package registry; installing
 # from the kit does not. For another platform (binary wheels only):
-#   make offline-kit KIT=_build/offline-kit-win KIT_ARGS="--platform win_amd64 --python-version 3.11"
+#   make offline-kit KIT=_build/offline-kit-win KIT_ARGS="--platform win_amd64 --python-version 3.11.9"
 KIT      ?= _build/offline-kit
 KIT_ARGS ?=
 .PHONY: offline-kit kit
