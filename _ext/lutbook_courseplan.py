@@ -69,8 +69,10 @@ def _objectives(session, chapters) -> list[str]:
         numbers = list(numbers or range(1, len(ch.objectives) + 1))
         if len(objectives) > 1:
             lines.append(f"From {{doc}}`/{doc}`:\n")
-        for n in numbers:
-            lines.append(f"{n}. {ch.objectives[n - 1]}")
+        contiguous = numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else True
+        for n in numbers:                    # markdown renumbers a list: gaps need their own items
+            lines.append(f"{n}. {ch.objectives[n - 1]}" if contiguous
+                         else f"- objective {n}: {ch.objectives[n - 1]}")
         lines.append("")
     return lines
 
@@ -82,7 +84,8 @@ def _session_md(heading: str, s: dict, plan: dict, chapters, toc, notes) -> list
     names = [f"chapter {toc.index(d) + 1 if d in toc else '?'}, {{doc}}`/{d}`" for d in docs]
     line = "; ".join(names)
     out += [f"{line[:1].upper()}{line[1:]} · {plan.get('session_minutes', 90)} minutes", ""]
-    out += ["````{admonition} Learning objectives (from the chapter)", ":class: tip", ""]
+    out += [f"````{{admonition}} Learning objectives (from the chapter{'s' if len(docs) > 1 else ''})",
+            ":class: tip", ""]
     out += _objectives(s, chapters) + ["````", ""]
     out += ["**Timing**", "", "| start | min | what | notes |", "| --- | ---: | --- | --- |"]
     t = 0
@@ -111,7 +114,7 @@ def _session_md(heading: str, s: dict, plan: dict, chapters, toc, notes) -> list
             where = _where(item, s, toc, chapters)
             if "value" in item:
                 value, section = cp.find_value(ch, str(item["value"]), item.get("section"))
-                if not item.get("section") and section:
+                if not item.get("section") and not item.get("label") and section:
                     where = ", ".join(p for p in (f"{{ref}}`{section_label(ch.docname, section)}`",
                                                   where) if p)
                 out.append(f"- {item.get('what', item['value'])}: **{value}** ({where})")
