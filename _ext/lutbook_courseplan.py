@@ -38,7 +38,7 @@ def section_label(docname: str, heading: str) -> str:
     >>> section_label("notebooks/00_first_look", "The data: MNIST")
     'cp-notebooks-00-first-look--the-data-mnist'
     """
-    return f"cp-{cp.slug(docname)}--{cp.slug(heading)}"
+    return f"cp-{re.sub(r'[^0-9a-z]+', '-', docname.lower())}--{cp.slug(heading)}"
 
 
 def _clock(minutes: int) -> str:
