@@ -290,7 +290,7 @@ def test_build_writes_the_kit(args):
     for nb_path in (out / "notebooks").glob("*.ipynb"):
         nb = nbformat.read(nb_path, as_version=4)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
-        assert not any("solution" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+        assert not any({"solution", "instructor"} & set(c.get("metadata", {}).get("tags", [])) for c in nb.cells)
     assert "numba==" in (out / "constraints.txt").read_text()
     for name in ("install.sh", "README.md"):
         text = (out / name).read_text()
