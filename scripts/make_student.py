@@ -265,8 +265,16 @@ def _check_zip(zpath: Path, record: dict, src: Path, replace: bool, ask, kind: K
                   "nothing was written. Choose another --zip, move it away, or pass --replace-zip.")
 
 
+def _readable(path) -> None:
+    """Give a file made by mkstemp (mode 0600) the mode a new file gets (0666 minus the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _write_atomic(dest: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+    _readable(tmp)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -326,6 +334,7 @@ def build(src: Path, out: Path, zpath: Path, replace_zip: bool = False, ask=None
     zpath.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=zpath.parent, prefix=f".{zpath.name}.")
     os.close(fd)
+    _readable(tmp)
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for dest in written:

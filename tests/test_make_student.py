@@ -132,6 +132,10 @@ def test_command_line_writes_notebooks_and_zip(tmp_path):
         text = zf.read("lutbook-student/00_x.ipynb").decode()
     assert "TAGGED_CODE" not in text and "Keep me too." in text
     nbformat.validate(nbformat.read(out / "00_x.ipynb", as_version=4))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for made in (out / "00_x.ipynb", zpath):        # readable like any new file, not mkstemp's 0600
+        assert made.stat().st_mode & 0o777 == 0o666 & ~umask, made
 
 
 def test_real_chapters_have_no_solution_left(tmp_path):
