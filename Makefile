@@ -56,6 +56,14 @@ book: venv vendor data
 	@echo
 	@echo "The book is built. Open file://$(CURDIR)/$(HTML)/index.html"
 
+# Slides: one reveal.js deck per chapter of _toc.yml in _build/slides/ (index.html lists them),
+# with reveal.js, MathJax and the widgets manager in _build/slides/_vendor/: they open offline,
+# from file://. Slide breaks: see scripts/make_slides.py (a slides-* cell tag overrides them).
+.PHONY: slides
+slides: venv vendor
+	$(PY) scripts/make_slides.py --out _build/slides
+	@echo "Open file://$(CURDIR)/_build/slides/index.html"
+
 # ---- tests --------------------------------------------------------------------------
 test: book unit nbval browser kit
 	@echo "make test: all passed"
@@ -69,8 +77,8 @@ nbval: venv data
 	$(TEST_ENV) $(BIN)/pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	    -p no:cacheprovider $(NBVAL_ARGS)
 
-# The built book in headless Chromium, offline; screenshots in _build/screenshots/.
-browser: venv
+# The built book and the slides in headless Chromium, offline; screenshots in _build/screenshots/.
+browser: venv slides
 	@test -f $(HTML)/index.html || { echo "no $(HTML); run make book first"; exit 1; }
 	rm -rf _build/screenshots
 	LUTBOOK_REQUIRE_BOOK=1 $(BIN)/pytest tests/browser -p no:cacheprovider
