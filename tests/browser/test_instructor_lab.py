@@ -1,0 +1,135 @@
+"""The instructor notebooks (`make instructor`) in a real JupyterLab, as the teacher opens them.
+
+Builds the instructor versions of two chapters with scripts/make_instructor.py into a temporary
+folder, starts `jupyter lab` on it (127.0.0.1, a free port, a random token, its own settings)
+and checks in headless Chromium that every instructor note and the "Instructor version" banner
+are rendered (no raw MyST), and that every solution cell is open: its input is visible and its
+text readable, where the chapters themselves collapse it (tests/browser/test_lab.py).
+Screenshots in _build/screenshots/lab/. Skipped without Chromium unless LUTBOOK_REQUIRE_BOOK=1.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from book_paths import CHROMIUM, REQUIRED, ROOT
+from test_lab import RAW_MYST, SHOTS, _free_port, _solution_cells
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import make_instructor  # noqa: E402
+
+CHAPTERS = ("01_memorize_or_generalize.ipynb", "04_lut_networks.ipynb")   # gated and prose solutions
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def instructor_lab(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        if REQUIRED:
+            pytest.fail(f"no Chromium at {CHROMIUM} (LUTBOOK_REQUIRE_BOOK=1)")
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    root = tmp_path_factory.mktemp("instructor-lab")
+    src = root / "chapters"
+    src.mkdir()
+    for name in CHAPTERS:
+        (src / name).write_bytes((ROOT / "notebooks" / name).read_bytes())
+    work = root / "instructor"
+    make_instructor.build(src, work, root / "instructor.zip")
+    settings = root / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none",
+                                                                       "autoStartDefaultKernel": False}))
+    news = root / "settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
+                                                                        "checkForUpdates": False}))
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_DATA_DIR=str(root / "data"),
+               JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
+    subprocess.run([str(BIN / "jupyter"), "trust", *map(str, sorted(work.glob("*.ipynb")))],
+                   env=env, check=True, capture_output=True)
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(root / "lab.log", "w")
+    proc = subprocess.Popen(
+        [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--LabApp.news_url=",
+         "--ServerApp.port_retries=0", "--allow-root", "--LabApp.extension_manager=readonly"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"jupyter lab did not start; log:\n{(root / 'lab.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+    yield base, token, work
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_instructor_version_shows_notes_and_open_solutions(instructor_lab, chromium, name):
+    base, token, work = instructor_lab
+    nb = nbformat.read(work / name, as_version=4)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/lab/tree/{name}?reset&token={token}", wait_until="domcontentloaded")
+        page.locator(".jp-NotebookPanel:visible").first.wait_for(timeout=90_000)
+        page.wait_for_function(
+            "n => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').length >= n",
+            arg=len(nb.cells), timeout=90_000)
+        time.sleep(2)                                 # jupyterlab-myst renders asynchronously
+        cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+        assert cells.count() == len(nb.cells)
+        problems, notes = [], [i for i, c in enumerate(nb.cells) if "instructor" in c.metadata.get("tags", [])]
+        assert len(notes) >= 2, "the banner and at least one note"
+        for i in notes:
+            dom = cells.nth(i)
+            dom.scroll_into_view_if_needed()
+            for _ in range(20):                       # a long notebook renders for a while
+                text = dom.inner_text()
+                if text.strip():
+                    break
+                time.sleep(0.5)
+            if "jp-mod-rendered" not in (dom.get_attribute("class") or ""):
+                problems.append(f"cell {i}: instructor note not rendered")
+            if not re.search(r"For instructors|Instructor version", text) or RAW_MYST.search(text):
+                problems.append(f"cell {i}: instructor note shows {text[:120]!r}")
+        solutions = _solution_cells(nb)
+        assert solutions
+        quotes = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")      # jupyterlab-myst's smart quotes
+        visible = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").inner_text().translate(quotes)
+        for i in solutions:
+            if not cells.nth(i).locator(".jp-Cell-inputWrapper .jp-InputArea:visible").count():
+                problems.append(f"cell {i}: a solution cell is collapsed")
+            lines = [ln.strip() for ln in nb.cells[i].source.splitlines()
+                     if len(ln.strip()) > 30 and not re.search(r"[`{}$\\*]|^[#:]", ln.strip())]
+            if nb.cells[i].cell_type == "markdown" and lines and lines[0] not in visible:
+                problems.append(f"cell {i}: solution text not readable: {lines[0]!r}")
+        cells.nth(notes[1]).scroll_into_view_if_needed()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"instructor-{Path(name).stem}-note.png"))
+        cells.nth(solutions[0]).scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"instructor-{Path(name).stem}-solution.png"))
+        assert not problems, f"instructor {name} in JupyterLab:\n" + "\n".join(problems)
+    finally:
+        context.close()
