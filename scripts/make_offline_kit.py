@@ -186,12 +186,13 @@ def build(args, download=download_wheels, build_wheel=build_lutlib_wheel) -> dic
     out, zpath = args.out, args.zip
     protected = [ROOT / "notebooks", ROOT / "lutlib", ROOT / "scripts", ROOT / "tests", args.book]
     started = time.monotonic()
+    if kit._inside(zpath.resolve(), out.resolve()):
+        raise Refused(f"--zip {zpath} is inside --out {out}; put it beside the folder.")
+    kit.check_zip(zpath, kit.check_out(out, protected), args.replace_zip)   # before writing even a lock file
     with kit.locked(out):
         for line in kit.recover(out, zpath):
             print(line)
-        old = kit.check_out(out, protected)
-        if kit._inside(zpath.resolve(), out.resolve()):
-            raise Refused(f"--zip {zpath} is inside --out {out}; put it beside the folder.")
+        old = kit.check_out(out, protected)                                 # again, now that no one else builds
         previous_zip = kit.check_zip(zpath, old, args.replace_zip)
         tmp, ztmp = kit.temp_folder(out), None
         try:

@@ -335,7 +335,11 @@ def test_build_refuses_a_foreign_folder(args):
     with pytest.raises(Refused, match="did not create"):
         mok.build(args, fake_download(), fake_wheel)
     assert [p.name for p in args.out.iterdir()] == ["lesson-plan.md"] and not args.zip.exists()
-    assert sorted(p.name for p in args.out.parent.iterdir()) == [".offline-kit.lock", "offline-kit"]
+    assert sorted(p.name for p in args.out.parent.iterdir()) == ["offline-kit"]     # not even a lock file
+    args.out = args.book / "kit"                                                     # inside the book it copies
+    with pytest.raises(Refused, match="sources"):
+        mok.build(args, fake_download(), fake_wheel)
+    assert sorted(p.name for p in args.book.iterdir()) == ["index.html"]
 
 
 def test_interrupted_build_leaves_the_previous_kit(args):
