@@ -172,7 +172,10 @@ def toc_chapters(toc_path: Path, caption: str = "Chapters") -> list[str]:
 
 def load_plan(path: Path) -> dict:
     """The plan's YAML; a clear error if it is not a mapping with a `sessions` list."""
-    plan = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    try:
+        plan = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ValueError(f"{path}: not valid YAML: {e}") from None
     if not isinstance(plan, dict) or not isinstance(plan.get("sessions"), list):
         raise ValueError(f"{path}: expected a mapping with a 'sessions' list")
     return plan
@@ -201,6 +204,26 @@ def _sessions(plan: dict):
         yield f"session {i}", s
     for i, s in enumerate((plan.get("workshop") or {}).get("blocks", []), 1):
         yield f"workshop block {i}", s
+
+
+def named_chapters(plan: dict) -> list[str]:
+    """Every chapter the plan names (sessions, their items, objectives), in order, once.
+
+    >>> named_chapters({"sessions": [{"chapter": "a", "live": [{"chapter": "b"}]}],
+    ...                 "workshop": {"blocks": [{"objectives": {"c": [1]}}]}})
+    ['a', 'b', 'c']
+    """
+    names = []
+    for _, s in _sessions(plan):
+        if not isinstance(s, dict):
+            continue
+        names.append(s.get("chapter"))
+        for key in ("timing", "live", "exercises", "outputs", "misconceptions"):
+            items = s.get(key) if isinstance(s.get(key), list) else []
+            names += [i.get("chapter") for i in items if isinstance(i, dict)]
+        if isinstance(s.get("objectives"), dict):
+            names += list(s["objectives"])
+    return [n for n in dict.fromkeys(names) if isinstance(n, str)]
 
 
 def _chapter_of(item: dict, session: dict) -> str | None:
@@ -246,6 +269,11 @@ def check_plan(plan: dict, chapters: dict, toc: list[str] | None = None) -> list
         unknown = set(s) - SESSION_KEYS
         if unknown:
             problems.append(f"{name}: unknown keys {sorted(unknown)}")
+        bad = [k for k in ("timing", "live", "exercises", "misconceptions", "outputs")
+               if not isinstance(s.get(k) or [], list) or not all(isinstance(i, dict) for i in s.get(k) or [])]
+        if bad:
+            problems.append(f"{name}: {', '.join(bad)} must be lists of mappings")
+            continue
         if s.get("chapter") is not None:
             chapter(s["chapter"], name)
         minutes = 0

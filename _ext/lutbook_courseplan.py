@@ -180,13 +180,8 @@ def _load(app):
     src = Path(app.srcdir)
     toc = cp.toc_chapters(src / app.config.courseplan_toc)
     plan = cp.load_plan(src / app.config.courseplan_data)
-    named = list(toc) + [d for _, s in cp._sessions(plan) if isinstance(s, dict)
-                         for d in [s.get("chapter")] + [i.get("chapter") for k in
-                                                        ("timing", "live", "exercises", "outputs",
-                                                         "misconceptions") for i in s.get(k) or []]
-                         + list(s.get("objectives") if isinstance(s.get("objectives"), dict) else [])
-                         if d and (src / f"{d}.ipynb").exists()]
-    chapters = {d: cp.read_chapter(src / f"{d}.ipynb", d) for d in dict.fromkeys(named)}
+    named = [d for d in dict.fromkeys(toc + cp.named_chapters(plan)) if (src / f"{d}.ipynb").exists()]
+    chapters = {d: cp.read_chapter(src / f"{d}.ipynb", d) for d in named}
     return plan, chapters, toc, cp.check_plan(plan, chapters, toc)
 
 

@@ -165,6 +165,18 @@ def test_bad_plans_are_reported(change, message):
     assert any(message in p for p in problems), problems
 
 
+def test_malformed_plan_files_get_a_clear_error(tmp_path):
+    bad = tmp_path / "plan.yml"
+    bad.write_text("sessions: [\n")
+    with pytest.raises(ValueError, match="not valid YAML"):
+        cp.load_plan(bad)
+    bad.write_text("- just a list\n")
+    with pytest.raises(ValueError, match="a 'sessions' list"):
+        cp.load_plan(bad)
+    problems = _check(tiny_plan(timing=["Counting, 90 minutes"]), tiny_chapter())
+    assert any("timing must be lists of mappings" in p for p in problems), problems
+
+
 def test_a_chapter_without_objectives_is_reported():
     problems = _check(tiny_plan(), tiny_chapter(first="# A chapter\n\nNo objectives here."))
     assert any("no 'Learning objectives' admonition" in p for p in problems), problems
