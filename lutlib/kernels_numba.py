@@ -30,14 +30,26 @@ def _coin(key, p):
 
 @numba.njit(cache=True, inline="always")
 def _addresses(A, wires, addr):
+    # addr[i] = the bits A[wires[0], i] ... A[wires[k-1], i], most significant first. The first
+    # k % 4 rows one at a time, then four rows per pass: a quarter of the passes over addr.
     n = A.shape[1]
-    first = A[wires[0]]
-    for i in range(n):
-        addr[i] = first[i]
-    for q in range(1, wires.shape[0]):
-        row = A[wires[q]]
+    k = wires.shape[0]
+    q = k % 4
+    if q == 0:
         for i in range(n):
-            addr[i] = (addr[i] << 1) | row[i]
+            addr[i] = 0
+    else:
+        first = A[wires[0]]
+        for i in range(n):
+            addr[i] = first[i]
+        for r in range(1, q):
+            row = A[wires[r]]
+            for i in range(n):
+                addr[i] = (addr[i] << 1) | row[i]
+    for r in range(q, k, 4):
+        a, b, c, d = A[wires[r]], A[wires[r + 1]], A[wires[r + 2]], A[wires[r + 3]]
+        for i in range(n):
+            addr[i] = (addr[i] << 4) | (a[i] << 3) | (b[i] << 2) | (c[i] << 1) | d[i]
 
 
 @numba.njit(cache=True, inline="always")
