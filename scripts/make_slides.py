@@ -88,6 +88,7 @@ class Block:
     kind: str
     text: str
     level: int = 0
+    item: bool = False      # one item of a tight list (joined to the next item by one newline)
 
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+\S")
@@ -107,7 +108,11 @@ def split_blocks(markdown: str) -> list[Block]:
         if text.strip():
             first = text.lstrip()
             kind = ("fence" if _FENCE.match(first) else "math" if first.startswith("$$") else "text")
-            blocks.append(Block(kind, text))
+            items = _list_items(text) if kind == "text" else []
+            if len(items) > 1:
+                blocks.extend(Block("text", item, item=True) for item in items)
+            else:
+                blocks.append(Block(kind, text))
         lines.clear()
 
     for line in markdown.split("\n"):
@@ -154,7 +159,30 @@ def split_blocks(markdown: str) -> list[Block]:
     return blocks
 
 
-def text_height(text: str) -> float:
+_ITEM = re.compile(r"^([-*+]|\d+[.)])[ \t]+")
+
+
+def _list_items(text: str) -> list[str]:
+    """The items of a tight top-level list (every line an item or indented under one), else [].
+
+    >>> _list_items("- a\\n  more a\\n- b")
+    ['- a\\n  more a', '- b']
+    """
+    lines = text.split("\n")
+    if not _ITEM.match(lines[0]):
+        return []
+    items: list[list[str]] = []
+    for line in lines:
+        if _ITEM.match(line):
+            items.append([line])
+        elif line.startswith((" ", "\t")) or not line.strip():
+            items[-1].append(line)
+        else:
+            return []
+    return ["\n".join(i) for i in items]
+
+
+def text_height(text: str, chars: int = CHARS_PER_LINE) -> float:
     """Estimated height of a markdown block in body-text lines (wrapped at CHARS_PER_LINE).
 
     >>> text_height("short"), text_height("x" * 200)
@@ -162,7 +190,7 @@ def text_height(text: str) -> float:
     """
     plain = re.sub(r"\{eval\}`[^`]*`", "0.000", text)
     plain = re.sub(r"\{[a-z:]+\}`([^`<]*?)(?:<[^>]*>)?`", r"\1", plain)
-    return float(sum(max(1, math.ceil(len(line.strip()) / CHARS_PER_LINE))
+    return float(sum(max(1, math.ceil(len(line.strip()) / chars))
                      for line in plain.split("\n") if line.strip() and not line.strip().startswith(":")))
 
 
@@ -175,6 +203,8 @@ def block_height(block: Block) -> float:
     if block.kind == "fence":
         inner = "\n".join(block.text.split("\n")[1:-1])
         return 1.6 + text_height(inner)
+    if re.match(r"^\s*([-*+]|\d+\.)\s", block.text):      # a list item: indented, spaced
+        return 0.5 + text_height(block.text, CHARS_PER_LINE - 8)
     return 0.4 + text_height(block.text)
 
 
@@ -213,7 +243,7 @@ def _widget_height(nb) -> float:
                 w, h = png_size(buf["data"])
             except (SlidesError, KeyError, ValueError, struct.error):
                 continue
-            tallest = max(tallest, min(MAX_IMAGE_PX, h * min(1.0, SLIDE_WIDTH / max(w, 1))))
+            tallest = max(tallest, figure_size(w, h)[1])   # enlarged as figures (template JS)
     return (tallest or 300) / LINE_PX + 1.5
 
 
@@ -393,19 +423,48 @@ def _groups(heights: list[float]) -> list[tuple[list[int], float]]:
     return groups
 
 
+def _units(blocks: list[Block]) -> list[list[Block]]:
+    """Blocks that must stay on one slide: a displayed equation stays with the sentence it is
+    part of (the text before it does not end a sentence, or the text after it goes on in lower
+    case).
+
+    >>> [len(u) for u in _units(split_blocks("Then\\n\\n$$x$$\\n\\nin bits.\\n\\nNew."))]
+    [3, 1]
+    """
+    units: list[list[Block]] = []
+    for b in blocks:
+        prev = units[-1][-1] if units else None
+        glue = prev is not None and (
+            (b.kind == "math" and prev.kind == "text" and not re.search(r"[.!?]\)?$", prev.text.rstrip()))
+            or (b.kind == "text" and prev.kind == "math" and b.text.lstrip()[:1].islower()))
+        if glue:
+            units[-1].append(b)
+        else:
+            units.append([b])
+    return units
+
+
 def _chunks(blocks: list[Block]) -> list[tuple[str, float]]:
     """Group a markdown cell's blocks: a new chunk at each heading of level <= 3, and before a
-    block that would overflow the chunk."""
+    unit of blocks (see _units) that would overflow the chunk."""
+    def join(bs):
+        out = bs[0].text
+        for a, b in zip(bs, bs[1:]):
+            out += ("\n" if a.item and b.item else "\n\n") + b.text
+        return out
+
     chunks, cur, h = [], [], 0.0
-    for b in blocks:
-        bh = block_height(b)
-        if cur and (b.kind == "heading" and b.level <= 3 or h + bh > BUDGET):
-            chunks.append(("\n\n".join(x.text for x in cur), h))
+    for unit in _units(blocks):
+        uh = sum(block_height(b) for b in unit)
+        first = unit[0]
+        alone = all(b.kind == "heading" for b in cur)     # never leave a heading alone
+        if cur and (first.kind == "heading" and first.level <= 3 or h + uh > BUDGET and not alone):
+            chunks.append((join(cur), h))
             cur, h = [], 0.0
-        cur.append(b)
-        h += bh
+        cur.extend(unit)
+        h += uh
     if cur:
-        chunks.append(("\n\n".join(x.text for x in cur), h))
+        chunks.append((join(cur), h))
     return chunks
 
 

@@ -106,6 +106,23 @@ def test_long_markdown_is_cut_between_paragraphs():
     assert all(text.count(f"Paragraph {i} ") == 1 for i in range(12))
 
 
+def test_a_long_tight_list_is_cut_between_items_and_stays_tight():
+    items = [f"{i}. item {i} " + "word " * 30 for i in range(1, 13)]
+    p = plan(md("# T"), md("## Summary\n\n" + "\n".join(items)))
+    assert len(p) >= 3 and all(x.height <= ms.BUDGET for x in p)
+    for x in p[1:]:
+        body = x.source.replace("## Summary\n\n", "")
+        assert "\n\n" not in body            # still a tight list: no blank line between items
+    assert p[2].source.split(" ")[0].rstrip(".").isdigit()    # numbering goes on (e.g. "7.")
+
+
+def test_an_equation_stays_with_its_sentence():
+    filler = "\n\n".join("Filler " + "word " * 80 for _ in range(2))
+    p = plan(md("# T"), md(f"## S\n\n{filler}\n\nThe entropy is\n\n$$\nH = 1\n$$\n\nin bits."))
+    chunk = next(x.source for x in p if "$$" in x.source)
+    assert "The entropy is" in chunk and "in bits." in chunk
+
+
 def test_fences_and_display_math_are_never_cut():
     body = "$$\n" + "\n\n".join(f"x_{i}" for i in range(40)) + "\n$$"
     blocks = ms.split_blocks("Intro\n\n" + body + "\n\n```{note}\na\n\nb\n```")

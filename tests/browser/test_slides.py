@@ -68,6 +68,10 @@ _SLIDE_STATE = """() => {
     widgets: widgets.length,
     unrendered: widgets.filter(w => !w.querySelector('.lm-Widget')).length,
     height: s.scrollHeight,
+    wide: [...s.querySelectorAll('mjx-container[display="true"], img, table')]
+            .filter(e => e.getBoundingClientRect().right > s.getBoundingClientRect().right + 2
+                         && !e.closest('.jp-OutputArea-output[style*=overflow], pre'))
+            .map(e => e.tagName.toLowerCase()),
     title: (s.querySelector('h1, h2, h3') || {}).textContent || '',
   };
 }"""
@@ -128,6 +132,8 @@ def test_deck_offline(slides, chromium, name):
                 problems.append(f"{where}: images not loaded: {st['broken']}")
             if st["unrendered"]:
                 problems.append(f"{where}: {st['unrendered']} widgets not rendered")
+            if st["wide"]:
+                problems.append(f"{where}: wider than the slide: {st['wide']}")
             if st["height"] > height + 4:
                 problems.append(f"{where}: content is {st['height']} px tall, the slide {height} px")
             total_math += st["math"]
