@@ -55,6 +55,7 @@ class Chapter:
     exercises: dict = field(default_factory=dict)     # label -> title
     evals: list = field(default_factory=list)         # (expression, rendered value, section)
     notes: list = field(default_factory=list)         # (markdown, section) of instructor cells
+    figures: list = field(default_factory=list)       # (section, base64 PNG) of code cell outputs
     problems: list = field(default_factory=list)
 
     def has_heading(self, text: str) -> bool:
@@ -127,6 +128,11 @@ def read_chapter(path: Path, docname: str) -> Chapter:
     for cell in cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if cell["cell_type"] != "markdown":
+            for output in cell.get("outputs", []):
+                png = output.get("data", {}).get("image/png")
+                if png:
+                    png = "".join(png) if isinstance(png, list) else png
+                    ch.figures.append((section, re.sub(r"\s", "", png)))
             continue
         text = src(cell)
         if INSTRUCTOR_TAG in tags:
@@ -179,6 +185,15 @@ def load_plan(path: Path) -> dict:
     if not isinstance(plan, dict) or not isinstance(plan.get("sessions"), list):
         raise ValueError(f"{path}: expected a mapping with a 'sessions' list")
     return plan
+
+
+def find_figure(ch: Chapter, section: str, number: int) -> str:
+    """The base64 PNG of the `number`-th figure (1, 2, ...) printed in `section`; LookupError if none."""
+    found = [png for s, png in ch.figures if _norm(s or "") == _norm(section)]
+    if not (isinstance(number, int) and 1 <= number <= len(found)):
+        raise LookupError(f"{ch.docname} has {len(found)} figure(s) in section {section!r}, not a "
+                          f"figure {number!r}")
+    return found[number - 1]
 
 
 def find_value(ch: Chapter, name: str, section: str | None = None):
@@ -310,8 +325,17 @@ def check_plan(plan: dict, chapters: dict, toc: list[str] | None = None) -> list
                         find_value(ch, str(item["value"]), item.get("section"))
                     except LookupError as e:
                         problems.append(f"{where}: {e}")
+            elif "figure" in item:
+                ch = chapters.get(_chapter_of(item, s))
+                if "section" not in item:
+                    problems.append(f"{where}: a figure needs the section it is printed in")
+                elif ch is not None:
+                    try:
+                        find_figure(ch, str(item["section"]), item["figure"])
+                    except LookupError as e:
+                        problems.append(f"{where}: {e}")
             elif "section" not in item and "label" not in item:
-                problems.append(f"{where}: give a value, a section or a label")
+                problems.append(f"{where}: give a value, a figure, a section or a label")
         objectives = s.get("objectives")
         if objectives is None and s.get("chapter"):
             objectives = {s["chapter"]: None}

@@ -107,8 +107,9 @@ def _session_md(heading: str, s: dict, plan: dict, chapters, toc, notes) -> list
     if s.get("questions"):
         out += ["**Discussion questions**", ""] + [f"{i}. {q}" for i, q in enumerate(s["questions"], 1)] + [""]
     if s.get("outputs"):
-        out += ["**Expected outputs** (the values the chapter saved when it was executed; "
-                "follow the link for the figure)", ""]
+        out += ["**Expected outputs** (the values and figures the chapter saved when it was "
+                "executed; the links go to where it shows them)", ""]
+        figures = []
         for item in s["outputs"]:
             ch = chapters[item.get("chapter", doc)]
             where = _where(item, s, toc, chapters)
@@ -118,9 +119,15 @@ def _session_md(heading: str, s: dict, plan: dict, chapters, toc, notes) -> list
                     where = ", ".join(p for p in (f"{{ref}}`{section_label(ch.docname, section)}`",
                                                   where) if p)
                 out.append(f"- {item.get('what', item['value'])}: **{value}** ({where})")
+            elif "figure" in item:
+                figures.append((cp.find_figure(ch, str(item["section"]), item["figure"]),
+                                item.get("what", "The chapter's figure"), where))
             else:
                 out.append(f"- {item.get('what', '')} ({where})")
         out.append("")
+        for png, what, where in figures:     # the chapter's own output, embedded as saved
+            out += [f"```{{figure}} data:image/png;base64,{png}", f":alt: {what}", "",
+                    f"{what} ({where})", "```", ""]
     if notes:
         out += ["**Instructor notes** (cells tagged `instructor` in the chapter notebook; "
                 "`make instructor` keeps them, `make student` removes them)", ""]

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "_ext"))
@@ -105,8 +105,13 @@ OBJECTIVES = ("# A chapter\n\nIntro.\n\n```{admonition} Learning objectives\n:cl
               "   over two lines.\n```")
 
 
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
 def tiny_chapter(first=OBJECTIVES, note=True):
-    cells = [_md(first), _md("## Counting\n\nText."), new_code_cell("prose.acc = 0.876"),
+    figure = new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})
+    cells = [_md(first), _md("## Counting\n\nText."),
+             new_code_cell("prose.acc = 0.876", execution_count=1, outputs=[figure]),
              _md('The accuracy is {eval}`f"{prose.acc:.3f}"`.', [_saved('f"{prose.acc:.3f}"', "'0.876'")]),
              _md("## Exercises\n\n```{exercise} Count\n:label: ex-tiny-count\n\nCount.\n```")]
     if note:
@@ -126,7 +131,8 @@ def tiny_plan(**changes):
                "exercises": [{"label": "ex-tiny-count", "when": "homework"}],
                "questions": ["WHY QUESTION?"],
                "misconceptions": [{"claim": "CLAIM", "answer": "ANSWER", "section": "Counting"}],
-               "outputs": [{"value": "prose.acc", "what": "TEST ACCURACY"}]}
+               "outputs": [{"value": "prose.acc", "what": "TEST ACCURACY"},
+                           {"figure": 1, "section": "Counting", "what": "THE FIGURE"}]}
     session.update(changes)
     return {"session_minutes": 90, "sessions": [session]}
 
@@ -155,6 +161,8 @@ def test_tiny_plan_passes_and_objectives_come_from_the_chapter():
     ({"live": [{"section": "Summary", "do": "x"}]}, "has no (unique) heading 'Summary'"),
     ({"exercises": [{"label": "ex-tiny-cuont"}]}, "has no label 'ex-tiny-cuont'"),
     ({"outputs": [{"value": "prose.loss"}]}, "saved no {eval} value for 'prose.loss'"),
+    ({"outputs": [{"figure": 2, "section": "Counting"}]}, "has 1 figure(s) in section 'Counting', not a figure 2"),
+    ({"outputs": [{"figure": 1}]}, "a figure needs the section"),
     ({"objectives": [1, 3]}, "has no learning objective 3"),
     ({"objectives": [1]}, "learning objectives [2] are taught in no session"),
     ({"chapter": "notebooks/99_none"}, "unknown chapter 'notebooks/99_none'"),
@@ -210,8 +218,9 @@ def test_extension_renders_the_plan_from_the_chapter(tmp_path):
     assert code == 0, errors
     text = re.sub(r"<[^>]+>", "", html)
     for shown in ("Session 1: A chapter", "count the rows of a table;", "LIVE DEMO TEXT", "WHY QUESTION?",
-                  "CLAIM", "TEST ACCURACY: 0.876", "TINY NOTE", "at the board"):
+                  "CLAIM", "TEST ACCURACY: 0.876", "TINY NOTE", "at the board", "THE FIGURE"):
         assert shown in text, shown
+    assert f'src="data:image/png;base64,{PNG}"' in html              # the chapter's own figure
     assert 'href="notebooks/00_tiny.html#counting"' in html        # the section link resolves
     assert "course-plan" not in text                                # the placeholder was replaced
 
