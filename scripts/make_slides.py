@@ -22,7 +22,8 @@ Where the slides break (``slide_types``):
   ``{solution-start}`` ... ``{solution-end}`` gate, a ``{solution}`` directive) are left out;
   ``remove-input`` / ``hide-input`` show the output only, ``remove-output`` / ``hide-output``
   the code only (as the book shows them, minus the toggles); cells tagged ``instructor`` become
-  speaker notes (press ``s``); a leading ``# nbval-ignore-output: ...`` comment is not shown.
+  speaker notes (press ``s``), also when the book removes them; a leading
+  ``# nbval-ignore-output: ...`` comment is not shown.
 
 MyST becomes what the book shows: ``{eval}`` the value saved in the cell by
 ``scripts/execute.py``, ``{cite}`` / ``{cite:t}`` author-year text (labels from
@@ -348,7 +349,8 @@ def visible_cells(cells):
             if cell["cell_type"] == "markdown" and _GATE_END.search(src):
                 in_gate = False
             continue
-        if SOLUTION_TAG in tags or tags & SKIP_TAGS or cell["cell_type"] == "raw":
+        if SOLUTION_TAG in tags or cell["cell_type"] == "raw" or (
+                tags & SKIP_TAGS and INSTRUCTOR_TAG not in tags):   # notes hidden in the book
             continue
         if cell["cell_type"] == "markdown":
             try:

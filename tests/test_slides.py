@@ -170,7 +170,7 @@ def test_unclosed_gate_is_an_error():
 def test_display_tags_and_instructor_notes():
     p = plan(md("# T"), code("prose.x = 1", [stream(1)], tags=["remove-input"]),
              code("show()", [stream(1)], tags=["hide-output"]),
-             md("Say this slowly.", tags=["instructor"]),
+             md("Say this slowly.", tags=["instructor", "remove-cell"]),
              code("quiet = 1"))
     assert [(x.show_input, x.show_output) for x in p[1:3]] == [(False, True), (True, False)]
     assert p[3].slide_type == "notes" and p[3].height > 0
