@@ -146,3 +146,36 @@ def test_deck_offline(slides, chromium, name):
     finally:
         ctx.close()
     assert not problems, "\n".join(problems[:25])
+
+
+def test_static_widget_switches_frames_in_a_deck(slides, chromium):
+    """The saved static widgets work in the slides too: a button shows another saved frame."""
+    decks = [slides / f"{n}.html" for n in CHAPTERS
+             if "ToggleButtonsModel" in (slides / f"{n}.html").read_text(encoding="utf-8")]
+    assert decks, "no deck has a static widget with buttons"
+    deck = decks[0]
+    ctx = chromium.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+    tab = ctx.new_page()
+    tab.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).scheme in ("file", "data", "blob")
+              else r.abort())
+    try:
+        tab.goto(deck.as_uri(), wait_until="load")
+        tab.wait_for_function("document.body.getAttribute('data-mathjax') === 'done'", timeout=60_000)
+        tab.wait_for_function("document.querySelectorAll('.widget-toggle-button').length > 0",
+                              timeout=60_000)
+        k = tab.evaluate("Reveal.getSlides().findIndex(s => s.querySelector('.widget-toggle-button'))")
+        assert k >= 0, "no slide with a static widget's buttons"
+        idx = tab.evaluate(f"Reveal.getIndices(Reveal.getSlides()[{k}])")
+        tab.evaluate(f"Reveal.slide({idx['h']}, {idx['v'] or 0})")
+        shown = ("() => [...Reveal.getCurrentSlide().querySelectorAll('.widget-image')]"
+                 ".filter(i => i.offsetParent).map(i => i.src)")
+        before = tab.evaluate(shown)
+        assert len(before) == 1, before
+        tab.locator("section.present .widget-toggle-button:not(.mod-active)").first.click()
+        tab.wait_for_function(f"({shown})()[0] !== {before[0]!r}", timeout=10_000)
+        after = tab.evaluate(shown)
+        assert len(after) == 1 and after != before
+        assert tab.evaluate("[...Reveal.getCurrentSlide().querySelectorAll('.widget-image')]"
+                            ".filter(i => i.offsetParent).every(i => i.naturalWidth > 0)")
+    finally:
+        ctx.close()
