@@ -753,11 +753,11 @@ def remote_references(page: str) -> list[str]:
     found = []
     for m in _REMOTE.finditer(page):
         tag_start = page.rfind("<", 0, m.start())
-        tag = page[tag_start:m.end() + 30]
-        if re.match(r"<a\s", tag, re.I):
-            continue
-        found.append(page[tag_start:m.end()].split(">")[0] + page[m.end():page.find('"', m.end())] + '"'
-                     if tag_start >= 0 else page[m.start():m.end() + 40])
+        if re.match(r"<a\s", page[tag_start:m.start()], re.I):
+            continue                                   # a link is not a request
+        quote = page.find('"', m.end())
+        found.append(page[max(tag_start, m.start() - 40) if page[tag_start:tag_start + 6] == "<style"
+                          else tag_start:quote + 1])
     return found
 
 

@@ -312,8 +312,17 @@ def test_every_chapter_makes_a_deck_without_raw_myst(chapter):
         if c.cell_type == "markdown":
             for raw in ("{eval", "{cite", "{doc}", "{ref}", "```{", ":::{", "{solution"):
                 assert raw not in c.source, f"{chapter}: {raw} left in {c.source[:80]!r}"
-    n_sections = sum(c.metadata["slideshow"]["slide_type"] == "slide" for c in shown)
-    n_headings = sum(1 for c in nb.cells if c.cell_type == "markdown" and "remove-cell" not in
-                     c.metadata.get("tags", []) for line in c.source.split("\n")
-                     if line.startswith(("# ", "## ")))
-    assert n_sections >= n_headings - 2    # every section heading (bar solutions') starts a slide
+    # every # / ## heading the deck shows starts a slide, every ### a sub-slide, and nothing else
+    # starts a slide
+    for c in shown:
+        level = ms.heading_level(c.source) if c.cell_type == "markdown" else 0
+        st = c.metadata["slideshow"]["slide_type"]
+        if st == "notes":
+            continue
+        assert (st == "slide") == (1 <= level <= 2), (chapter, st, c.source[:60])
+        if level == 3:
+            assert st == "subslide", (chapter, c.source[:60])
+    headings = [line for c in nb.cells if c.cell_type == "markdown"
+                and not {"remove-cell", "solution"} & set(c.metadata.get("tags", []))
+                for line in c.source.split("\n") if line.startswith(("# ", "## "))]
+    assert sum(c.metadata["slideshow"]["slide_type"] == "slide" for c in shown) == len(headings)

@@ -29,7 +29,8 @@ CHAPTERS = [Path(d).name for d in toc_docs(ROOT / "_toc.yml")[1]]
 SHOTS = SCREENSHOTS / "slides"
 ALL_SHOTS = os.environ.get("LUTBOOK_SLIDE_SHOTS") == "all"
 RAW_MYST = ("{eval", "{cite", "{doc}", "{ref}", "```", ":::", "{admonition", "{exercise",
-            "{solution", "{note}", ")=")
+            "{solution", "{note}", ":label:", ":class:")
+TARGET = re.compile(r"\((?:[a-z0-9]+-)+[a-z0-9]+\)=")      # a MyST target such as (sec-x)=
 RAW_MATH = re.compile(r"\$[^$\s][^$]*\$|\\\(|\\\[|\$\$")
 
 
@@ -123,6 +124,9 @@ def test_deck_offline(slides, chromium, name):
                 if raw in st["text"]:
                     at = st["text"].find(raw)
                     problems.append(f"{where}: raw MyST {raw!r}: ...{st['text'][max(0, at - 40):at + 40]!r}")
+            target = TARGET.search(st["text"])
+            if target:
+                problems.append(f"{where}: raw MyST target {target.group(0)!r}")
             raw_math = RAW_MATH.search(st["text"])
             if raw_math:
                 problems.append(f"{where}: math not typeset: {raw_math.group(0)[:60]!r}")
