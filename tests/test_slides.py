@@ -279,12 +279,15 @@ def test_remote_references_are_found():
 def test_deck_html_is_offline_and_has_the_slides(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[
         md("# Title\n\nIntro with $x^2$ and {eval}`x`.", user_expressions=[saved("x", "'7'")]),
-        md("## Two"), code("print(1)", [stream(2)]), md("### Three"), code("plot()", [png(688, 300)])])
+        md("## Two"), code("print(1)", [stream(2)]), md("### Three"), code("plot()", [png(688, 300)]),
+        md("Tell them about $k$.", tags=["instructor", "remove-cell"])])
     deck = ms.deck_notebook(nb, REFS, "demo")
     page = ms.export(deck, "demo")
     assert ms.remote_references(page) == []
     assert page.count("<section") == 2 + 3          # two slides: one alone, one with 2 sub-slides
     assert "Intro with $x^2$ and 7." in page and "{eval" not in page
+    notes = page[page.index('<aside class="notes">'):]
+    assert "Tell them about $k$." in notes[:notes.index("</aside>")]   # speaker notes
     assert 'src="_vendor/reveal.js/reveal.js"' in page and 'src="_vendor/mathjax/tex-chtml.js"' in page
     img = page[page.index("<img"):].split(">")[0]
     assert 'width="963"' in img and 'height="420"' in img   # the figure enlarged for the slide
