@@ -130,13 +130,15 @@ instructor: venv
 benchmark: venv data
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) "$$f"; done
 
-# Removes what builds and tests made: _build/ (except student and instructor notebooks changed since
-# `make student` / `make instructor` wrote them: --clean says which it keeps), node_modules/, .pytest_cache/,
+# Removes what builds and tests made: _build/ (except student and instructor notebooks and an offline
+# kit changed since `make student` / `make instructor` / `make offline-kit` wrote them: --clean says
+# which it keeps), node_modules/, .pytest_cache/,
 # .hypothesis/ and *.pyc files. Keeps .venv/, the data and numba's compiled kernels (*.nbi, *.nbc).
 clean:
-	if [ -d _build ]; then find _build -mindepth 1 -maxdepth 1 ! -name student ! -name student.zip ! -name instructor ! -name instructor.zip -exec rm -rf {} +; fi
+	if [ -d _build ]; then find _build -mindepth 1 -maxdepth 1 ! -name student ! -name student.zip ! -name instructor ! -name instructor.zip ! -name offline-kit ! -name offline-kit.zip -exec rm -rf {} +; fi
 	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/make_student.py --clean --out _build/student --zip _build/student.zip
 	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/make_instructor.py --clean --out _build/instructor --zip _build/instructor.zip
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/make_offline_kit.py --clean --out $(KIT) --zip $(KIT).zip
 	rmdir _build 2>/dev/null || true
 	rm -rf node_modules .pytest_cache .hypothesis
 	find . -path './$(VENV)' -prune -o -name '*.pyc' -type f -exec rm -f {} +

@@ -275,7 +275,8 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     (tmp_path / "scripts").mkdir()
     shutil.copy(SCRIPT, tmp_path / "scripts" / SCRIPT.name)
-    shutil.copy(ROOT / "scripts" / "make_instructor.py", tmp_path / "scripts" / "make_instructor.py")
+    for script in ("make_instructor.py", "make_offline_kit.py", "offline_kit.py"):
+        shutil.copy(ROOT / "scripts" / script, tmp_path / "scripts" / script)
     src = _chapters(tmp_path / "notebooks")
     out, z = tmp_path / "_build" / "student", tmp_path / "_build" / "student.zip"
     assert _run("--src", src, "--out", out, "--zip", z).returncode == 0
@@ -285,6 +286,8 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
                         "--out", str(iout), "--zip", str(iz)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     (iout / "01_y.ipynb").write_text((iout / "01_y.ipynb").read_text().replace("Keep me", "Say it slowly"))
+    (tmp_path / "_build" / "offline-kit").mkdir(parents=True)     # a kit folder with a teacher's file,
+    (tmp_path / "_build" / "offline-kit" / "room-12.txt").write_text("mine")   # no record: not ours
     for made in ("_build/html/index.html", "_build/.doctrees/x", "node_modules/m/x.js", ".hypothesis/x",
                  "lutlib/__pycache__/a.cpython-311.pyc", "tests/__pycache__/t.pyc"):
         (tmp_path / made).parent.mkdir(parents=True, exist_ok=True)
@@ -300,7 +303,8 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert left == sorted(kept + ["Makefile", "notebooks/01_y.ipynb", "scripts/make_student.py",
-                                  "scripts/make_instructor.py",
+                                  "scripts/make_instructor.py", "scripts/make_offline_kit.py",
+                                  "scripts/offline_kit.py", "_build/offline-kit/room-12.txt",
                                   "_build/student/00_x.ipynb", "_build/student/.make_student.json",
                                   "_build/instructor/01_y.ipynb", "_build/instructor/.make_instructor.json"])
     assert "My answer" in (out / "00_x.ipynb").read_text() and "00_x.ipynb" in r.stdout
