@@ -1,4 +1,5 @@
-"""scripts/make_slides.py: where slides break, what is left out, and MyST made plain.
+"""scripts/make_slides.py (and slides_plan.py, slides_myst.py): where slides break, what is left
+out, and MyST made plain.
 
 The decks themselves are opened in Chromium by tests/browser/test_slides.py.
 """
@@ -13,7 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import make_slides as ms  # noqa: E402
-from make_slides import SlidesError  # noqa: E402
+import slides_myst as my  # noqa: E402
+import slides_plan as sp  # noqa: E402
+from slides_myst import SlidesError  # noqa: E402
 
 
 def md(src, tags=(), **meta):
@@ -46,7 +49,7 @@ def png(w, h):
 
 def plan(*cells):
     nb = nbformat.v4.new_notebook(cells=list(cells))
-    return ms.slide_types(ms.pieces_of(nb))
+    return sp.slide_types(sp.pieces_of(nb))
 
 
 def types(pieces):
@@ -92,14 +95,14 @@ def test_bad_slide_type_metadata_is_refused():
 def test_what_does_not_fit_starts_a_subslide():
     p = plan(md("# T"), code("plot()", [png(688, 250)]), code("plot()", [png(688, 250)]))
     assert types(p) == ["slide", "-", "subslide"]
-    assert all(x.height <= ms.BUDGET for x in p)
+    assert all(x.height <= sp.BUDGET for x in p)
 
 
 def test_long_markdown_is_cut_between_paragraphs():
     paragraphs = [f"Paragraph {i} " + "word " * 40 for i in range(12)]
     p = plan(md("# T"), md("## Long\n\n" + "\n\n".join(paragraphs)))
     assert len(p) >= 4
-    assert all(x.height <= ms.BUDGET for x in p)
+    assert all(x.height <= sp.BUDGET for x in p)
     assert types(p)[1] == "slide" and set(types(p)[2:]) == {"subslide"}
     # nothing lost, nothing repeated
     text = "\n\n".join(x.source for x in p[1:])
@@ -109,7 +112,7 @@ def test_long_markdown_is_cut_between_paragraphs():
 def test_a_long_tight_list_is_cut_between_items_and_stays_tight():
     items = [f"{i}. item {i} " + "word " * 30 for i in range(1, 13)]
     p = plan(md("# T"), md("## Summary\n\n" + "\n".join(items)))
-    assert len(p) >= 3 and all(x.height <= ms.BUDGET for x in p)
+    assert len(p) >= 3 and all(x.height <= sp.BUDGET for x in p)
     for x in p[1:]:
         body = x.source.replace("## Summary\n\n", "")
         assert "\n\n" not in body            # still a tight list: no blank line between items
@@ -125,7 +128,7 @@ def test_an_equation_stays_with_its_sentence():
 
 def test_fences_and_display_math_are_never_cut():
     body = "$$\n" + "\n\n".join(f"x_{i}" for i in range(40)) + "\n$$"
-    blocks = ms.split_blocks("Intro\n\n" + body + "\n\n```{note}\na\n\nb\n```")
+    blocks = sp.split_blocks("Intro\n\n" + body + "\n\n```{note}\na\n\nb\n```")
     assert [b.kind for b in blocks] == ["text", "math", "fence"]
     assert blocks[1].text == body
 
@@ -135,7 +138,7 @@ def test_code_too_tall_for_one_slide_puts_outputs_after_it():
                             [png(688, 400), stream(10), png(688, 400)]))
     assert p[1].show_input and not p[1].show_output
     assert all(not x.show_input and x.show_output for x in p[2:]) and len(p) >= 4
-    assert all(x.height <= ms.BUDGET for x in p[1:])
+    assert all(x.height <= sp.BUDGET for x in p[1:])
     assert sorted(k for x in p[2:] for k in x.outputs) == [0, 1, 2]
 
 
@@ -180,9 +183,9 @@ def test_display_tags_and_instructor_notes():
 
 
 def test_nbval_comment_is_not_shown():
-    assert ms.strip_bookkeeping("# nbval-ignore-output: timing\n# varies\nimport time\n# keep") == \
+    assert sp.strip_bookkeeping("# nbval-ignore-output: timing\n# varies\nimport time\n# keep") == \
         "import time\n# keep"
-    assert ms.strip_bookkeeping("# a normal comment\nx = 1") == "# a normal comment\nx = 1"
+    assert sp.strip_bookkeeping("# a normal comment\nx = 1") == "# a normal comment\nx = 1"
 
 
 # ---- MyST ------------------------------------------------------------------------------------
@@ -194,14 +197,14 @@ def saved(expr, text_plain, status="ok"):
     return {"expression": expr, "result": result}
 
 
-REFS = ms.Refs(cites={"chatterjee2018learning": "Chatterjee 2018",
+REFS = my.Refs(cites={"chatterjee2018learning": "Chatterjee 2018",
                       "zhang2017understanding": "Zhang et al. 2017"},
                docs={"02_lookup_table": "A single lookup table"},
                labels={"ex-a": "Exercise 3.1", "sec-x": "Why it matters"})
 
 
 def test_eval_shows_the_saved_value():
-    out = ms.render_myst('Accuracy {eval}`f"{prose.acc:.3f}"`, n = {eval}`f"{prose.n:,}"`.',
+    out = my.render_myst('Accuracy {eval}`f"{prose.acc:.3f}"`, n = {eval}`f"{prose.n:,}"`.',
                          [saved('f"{prose.acc:.3f}"', "'0.876'"), saved('f"{prose.n:,}"', "'60,000'")], REFS)
     assert out == "Accuracy 0.876, n = 60,000."
 
@@ -212,11 +215,11 @@ def test_eval_shows_the_saved_value():
 ])
 def test_eval_without_a_result_is_an_error(entry, message):
     with pytest.raises(SlidesError, match=message):
-        ms.render_myst("{eval}`x`", entry, REFS, "nb cell 3")
+        my.render_myst("{eval}`x`", entry, REFS, "nb cell 3")
 
 
 def test_citations_references_and_targets():
-    out = ms.render_myst("(sec-x)=\n## Head\n\n{cite:t}`chatterjee2018learning` and "
+    out = my.render_myst("(sec-x)=\n## Head\n\n{cite:t}`chatterjee2018learning` and "
                          "{cite}`chatterjee2018learning,zhang2017understanding`; see "
                          "{doc}`02_lookup_table`, {doc}`the table <02_lookup_table>`, {ref}`ex-a`, "
                          "{ref}`sec-x` and {ref}`this <sec-x>`.", [], REFS)
@@ -231,7 +234,7 @@ def test_citations_references_and_targets():
 ])
 def test_unknown_targets_are_errors(src, message):
     with pytest.raises(SlidesError, match=message):
-        ms.render_myst(src, [], REFS)
+        my.render_myst(src, [], REFS)
 
 
 def test_directives_become_boxes_and_math_is_left_to_mathjax():
@@ -239,7 +242,7 @@ def test_directives_become_boxes_and_math_is_left_to_mathjax():
            "```{note}\nA note with $\\text{err}(f)$.\n```\n\n"
            "```{exercise} Hard digits\n:label: ex-a\n\nCompute $\\{0,1\\}^k$.\n```\n\n"
            "$$\n\\text{gap} = a - b\n$$")
-    out = ms.render_myst(src, [], REFS)
+    out = my.render_myst(src, [], REFS)
     assert '<div class="admonition tip">\n<p class="admonition-title">Learning objectives</p>' in out
     assert '<div class="admonition note">\n<p class="admonition-title">Note</p>' in out
     assert '<p class="admonition-title">Exercise 3.1: Hard digits</p>' in out
@@ -253,12 +256,12 @@ def test_directives_become_boxes_and_math_is_left_to_mathjax():
 
 def test_unclosed_directive_is_an_error():
     with pytest.raises(SlidesError, match="unclosed"):
-        ms.split_blocks("```{note}\nnever closed")
+        sp.split_blocks("```{note}\nnever closed")
 
 
 def test_refs_read_from_the_book():
     docs, chapters = ms.toc_docs(ROOT / "_toc.yml")
-    refs = ms.read_refs(docs)
+    refs = my.read_refs(docs)
     assert refs.cites["chatterjee2018learning"] == "Chatterjee 2018"
     first = Path(chapters[0]).name
     assert refs.docs[first]
@@ -295,7 +298,8 @@ def test_deck_html_is_offline_and_has_the_slides(tmp_path):
 
 def test_doctests():
     import doctest
-    assert doctest.testmod(ms).failed == 0
+    for module in (ms, sp, my):
+        assert doctest.testmod(module).failed == 0, module.__name__
 
 
 def test_vendor_needs_make_vendor(tmp_path):
@@ -306,7 +310,7 @@ def test_vendor_needs_make_vendor(tmp_path):
 @pytest.mark.parametrize("chapter", ms.toc_docs(ROOT / "_toc.yml")[1])
 def test_every_chapter_makes_a_deck_without_raw_myst(chapter):
     docs, _ = ms.toc_docs(ROOT / "_toc.yml")
-    refs = ms.read_refs(docs)
+    refs = my.read_refs(docs)
     nb = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4)
     deck = ms.deck_notebook(nb, refs, Path(chapter).name)
     shown = [c for c in deck.cells if c.metadata["slideshow"]["slide_type"] != "skip"]
@@ -318,7 +322,7 @@ def test_every_chapter_makes_a_deck_without_raw_myst(chapter):
     # every # / ## heading the deck shows starts a slide, every ### a sub-slide, and nothing else
     # starts a slide
     for c in shown:
-        level = ms.heading_level(c.source) if c.cell_type == "markdown" else 0
+        level = sp.heading_level(c.source) if c.cell_type == "markdown" else 0
         st = c.metadata["slideshow"]["slide_type"]
         if st == "notes":
             continue
