@@ -34,6 +34,26 @@ def _render_nb_cell_markdown(self, token):
         setattr(self.document, _ATTR, None)
 
 
+def saved_result(saved, expr):
+    """The result saved for ``{eval}`expr``` among a cell's ``user_expressions``.
+
+    Returns ``(result, None)``, or ``(None, why)`` when there is no result or it failed; the
+    slides (scripts/slides_myst.py) read the saved values with it too.
+
+    >>> saved_result([{"expression": "x", "result": {"status": "ok", "data": {}}}], "x")
+    ({'status': 'ok', 'data': {}}, None)
+    >>> saved_result([], "x")[1]
+    'has no saved result: execute the notebook with `make execute NB=...`'
+    """
+    match = next((e for e in saved or [] if e.get("expression") == expr), None)
+    if match is None:
+        return None, "has no saved result: execute the notebook with `make execute NB=...`"
+    result = match.get("result", {})
+    if result.get("status") != "ok":
+        return None, f"failed when the notebook ran: {result.get('ename')}: {result.get('evalue')}"
+    return result, None
+
+
 class SavedEvalRole(RoleBase):
     """``{eval}`expr```: the result saved for ``expr`` in this markdown cell's metadata."""
 
@@ -47,14 +67,9 @@ class SavedEvalRole(RoleBase):
             return self._warn(f"{{eval}}`{self.text}` outside a notebook markdown cell: "
                               "nothing is saved for it")
         index, saved = current
-        match = next((e for e in saved or [] if e.get("expression") == self.text), None)
-        if match is None:
-            return self._warn(f"{{eval}}`{self.text}` (markdown cell {index}) has no saved result: "
-                              "execute the notebook with `make execute NB=...`")
-        result = match.get("result", {})
-        if result.get("status") != "ok":
-            return self._warn(f"{{eval}}`{self.text}` (markdown cell {index}) failed when the notebook "
-                              f"ran: {result.get('ename')}: {result.get('evalue')}")
+        result, why = saved_result(saved, self.text)
+        if why:
+            return self._warn(f"{{eval}}`{self.text}` (markdown cell {index}) {why}")
         if "nb_renderer" not in self.document:
             return self._warn(f"{{eval}}`{self.text}`: this page is not a notebook")
         output = VariableOutput(data=result.get("data", {}), metadata={"strip_text_quotes": True},

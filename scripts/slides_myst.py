@@ -45,17 +45,15 @@ class Refs:
 def saved_value(saved: list, expr: str, where: str) -> str:
     """The text ``{eval}`expr``` shows: the saved text/plain, string quotes stripped (as the book).
 
+    The saved result is found by the book's own ``_ext/lutbook_eval.py``.
+
     >>> saved_value([{"expression": "x", "result": {"status": "ok", "data": {"text/plain": "'0.876'"}}}], "x", "")
     '0.876'
     """
-    match = next((e for e in saved or [] if e.get("expression") == expr), None)
-    if match is None:
-        raise SlidesError(f"{where}: {{eval}}`{expr}` has no saved result; execute the notebook "
-                          "with `make execute NB=...`")
-    result = match.get("result", {})
-    if result.get("status") != "ok":
-        raise SlidesError(f"{where}: {{eval}}`{expr}` failed when the notebook ran: "
-                          f"{result.get('ename')}: {result.get('evalue')}")
+    from lutbook_eval import saved_result
+    result, why = saved_result(saved, expr)
+    if why:
+        raise SlidesError(f"{where}: {{eval}}`{expr}` {why}")
     text = result.get("data", {}).get("text/plain", "")
     try:
         value = ast.literal_eval(text)
