@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
 import shutil
 import sys
@@ -165,18 +166,51 @@ def index_page(decks: list[tuple[str, str, int]]) -> str:
 """
 
 
+RECORD = ".make_slides.json"
+
+
+def _check_out(out: Path) -> list[str]:
+    """Refuse an `out` this script did not make (it replaces out/_vendor); return the decks it
+    wrote there last time."""
+    if not out.exists() or not any(out.iterdir()):
+        return []
+    try:
+        return list(json.loads((out / RECORD).read_text(encoding="utf-8"))["decks"])
+    except FileNotFoundError:
+        index = out / "index.html"
+        if index.is_file() and "<title>lutbook: slides</title>" in index.read_text(encoding="utf-8"):
+            return []                   # made before the record existed
+        raise SlidesError(f"{out} is not empty and was not made by make_slides.py (no {RECORD}); "
+                          "choose another --out") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise SlidesError(f"{out / RECORD} is unreadable ({e}); move {out} away") from None
+
+
 def build(out: Path, vendor_src: Path, toc: Path, only: list[str] | None = None) -> list[Path]:
-    """Write the decks, the index page and _vendor/ into `out`; return the deck paths."""
+    """Write the decks, the index page and _vendor/ into `out`; return the deck paths.
+
+    `out` must be empty, absent, or a folder this function made (it records its decks in
+    out/.make_slides.json); decks of chapters no longer in the toc are removed.
+    """
     import nbformat
     docs, chapters = toc_docs(toc)
+    names = [Path(d).name for d in chapters]
+    unknown = sorted(set(only or []) - set(names))
+    if unknown:
+        raise SlidesError(f"not a chapter of {toc.name}: {', '.join(unknown)} "
+                          f"(chapters: {', '.join(names)})")
+    old = _check_out(out)
     refs = read_refs(docs, toc.parent)
     out.mkdir(parents=True, exist_ok=True)
     vendor(vendor_src, out)
+    for stale in set(old) - set(names):
+        (out / stale).with_suffix(".html").unlink(missing_ok=True)
+    (out / RECORD).write_text(json.dumps({"decks": names}), encoding="utf-8")
     written, listed = [], []
     for doc in chapters:
         path = (toc.parent / doc).with_suffix(".ipynb")
         name = path.stem
-        if only and name not in only and str(path) not in only:
+        if only and name not in only:
             continue
         nb = nbformat.read(path, as_version=4)
         deck = deck_notebook(nb, refs, name)

@@ -333,3 +333,58 @@ def test_every_chapter_makes_a_deck_without_raw_myst(chapter):
                 and not {"remove-cell", "solution"} & set(c.metadata.get("tags", []))
                 for line in c.source.split("\n") if line.startswith(("# ", "## "))]
     assert sum(c.metadata["slideshow"]["slide_type"] == "slide" for c in shown) == len(headings)
+
+
+def _vendor_src(tmp_path):
+    src = tmp_path / "vendor"
+    for rel in ("reveal.js/reveal.js", "mathjax/tex-chtml.js", "mathjax/es5-combined-unused.js",
+                "requirejs/require.js", "html-manager/embed-amd.js", "widgets-config.js"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text("//")
+    return src
+
+
+def _book(tmp_path, chapters=("01_a", "02_b")):
+    root = tmp_path / "book"
+    (root / "notebooks").mkdir(parents=True)
+    for name in chapters:
+        nb = nbformat.v4.new_notebook(cells=[md(f"# Chapter {name}\n\nText.")])
+        nbformat.write(nb, root / "notebooks" / f"{name}.ipynb")
+    toc = root / "_toc.yml"
+    toc.write_text("root: intro\nparts:\n- caption: Chapters\n  chapters:\n"
+                   + "".join(f"  - file: notebooks/{n}\n" for n in chapters))
+    return toc
+
+
+def test_build_writes_decks_index_and_vendor(tmp_path):
+    out = tmp_path / "slides"
+    written = ms.build(out, _vendor_src(tmp_path), _book(tmp_path))
+    assert sorted(p.name for p in written) == ["01_a.html", "02_b.html"]
+    assert (out / "index.html").read_text().count("<li>") == 2
+    assert (out / "_vendor/mathjax/tex-chtml.js").is_file()
+    assert not (out / "_vendor/mathjax/es5-combined-unused.js").exists()   # trimmed
+
+
+def test_build_refuses_a_folder_it_did_not_make(tmp_path):
+    out = tmp_path / "html"
+    (out / "_vendor").mkdir(parents=True)
+    (out / "index.html").write_text("the book")
+    with pytest.raises(SlidesError, match="not made by make_slides.py"):
+        ms.build(out, _vendor_src(tmp_path), _book(tmp_path))
+    assert (out / "index.html").read_text() == "the book" and (out / "_vendor").is_dir()
+
+
+def test_build_removes_decks_of_chapters_gone_from_the_toc(tmp_path):
+    out, src = tmp_path / "slides", _vendor_src(tmp_path)
+    ms.build(out, src, _book(tmp_path))
+    toc = tmp_path / "book" / "_toc.yml"
+    toc.write_text(toc.read_text().replace("  - file: notebooks/02_b\n", ""))
+    ms.build(out, src, toc)
+    assert sorted(p.name for p in out.glob("*.html")) == ["01_a.html", "index.html"]
+
+
+def test_unknown_chapter_name_is_an_error(tmp_path):
+    with pytest.raises(SlidesError, match="not a chapter of _toc.yml: 03_typo"):
+        ms.build(tmp_path / "slides", _vendor_src(tmp_path), _book(tmp_path), only=["03_typo"])
+    assert ms.main(["03_typo", "--out", str(tmp_path / "s2"), "--vendor", str(_vendor_src(tmp_path)),
+                    "--toc", str(tmp_path / "book" / "_toc.yml")]) == 1
