@@ -49,7 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "_ext")]
 
 from slides_myst import Refs, SlidesError, read_refs, render_myst  # noqa: E402
-from slides_plan import figure_size, pieces_of, png_size, slide_types  # noqa: E402
+from slides_plan import (SLIDE_HEIGHT, SLIDE_WIDTH, figure_size, pieces_of,  # noqa: E402
+                         png_size, slide_types)
 
 TEMPLATE_DIR = ROOT / "scripts" / "slides_template"
 
@@ -122,7 +123,8 @@ def export(nb, resources_name: str) -> str:
     c.SlidesExporter.embed_images = True
     c.TemplateExporter.exclude_anchor_links = True
     body, _ = SlidesExporter(config=c).from_notebook_node(
-        nb, resources={"metadata": {"name": resources_name}})
+        nb, resources={"metadata": {"name": resources_name},
+                       "deck": {"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT}})
     return body
 
 

@@ -292,6 +292,7 @@ def test_deck_html_is_offline_and_has_the_slides(tmp_path):
     notes = page[page.index('<aside class="notes">'):]
     assert "Tell them about $k$." in notes[:notes.index("</aside>")]   # speaker notes
     assert 'src="_vendor/reveal.js/reveal.js"' in page and 'src="_vendor/mathjax/tex-chtml.js"' in page
+    assert f"width: {sp.SLIDE_WIDTH}," in page and f"height: {sp.SLIDE_HEIGHT}," in page
     img = page[page.index("<img"):].split(">")[0]
     assert 'width="963"' in img and 'height="420"' in img   # the figure enlarged for the slide
 
