@@ -97,8 +97,8 @@ kit: offline-kit
 KIT      ?= _build/offline-kit
 KIT_ARGS ?=
 .PHONY: offline-kit kit
-offline-kit: venv data $(if $(wildcard $(HTML)/index.html),,book)
-	$(PY) scripts/make_offline_kit.py --out $(KIT) --zip $(KIT).zip --book $(HTML) $(KIT_ARGS)
+offline-kit: venv data slides $(if $(wildcard $(HTML)/index.html),,book)
+	$(PY) scripts/make_offline_kit.py --out $(KIT) --zip $(KIT).zip --book $(HTML) --slides _build/slides $(KIT_ARGS)
 
 # ---- working on chapters ------------------------------------------------------------
 # On a JupyterHub (JUPYTERHUB_SERVICE_PREFIX / JUPYTERHUB_API_TOKEN set) a second JupyterLab is not

@@ -15,7 +15,8 @@ Used by `make offline-kit`. The kit (a folder and the same as a zip) holds
   from the working tree;
 * ``data/``: MNIST and Fashion-MNIST (.gz), each file's contents checked against the official
   SHA-256 (from --data, $LUTLIB_DATA or lutlib's cache: `make data`), and ``data/SHA256SUMS``;
-* ``book/``: the built book (--book, from `make book`); ``notebooks/``: the student notebooks
+* ``book/``: the built book (--book, from `make book`); ``slides/``: the decks (--slides, from
+  `make slides`, when built); ``notebooks/``: the student notebooks
   (scripts/make_student.py's rules: solutions removed, outputs cleared);
 * ``install.sh``, ``README.md``, ``constraints.txt`` (the versions in the wheelhouse) and
   ``SHA256SUMS`` (every file: ``sha256sum -c SHA256SUMS`` checks a copied kit).
@@ -162,6 +163,11 @@ def assemble(tmp: Path, args, download=download_wheels, build_wheel=build_lutlib
             raise kit.KitError(f"{nb_path}: {e}") from None
         nbformat.write(student, tmp / "notebooks" / nb_path.name)
     shutil.copytree(args.book, tmp / "book")
+    slides = getattr(args, "slides", None)
+    if slides and (slides / "index.html").is_file():
+        shutil.copytree(slides, tmp / "slides")   # for the projector: reveal.js decks, offline
+    elif slides:
+        print(f"warning: no slides at {slides}/index.html (make slides); the kit has none", file=sys.stderr)
     started = time.monotonic()
     wheels, unpinned = _wheels(tmp, args, download, build_wheel)
     print(f"wheelhouse: {len(wheels)} wheels in {time.monotonic() - started:.0f} s")
@@ -252,6 +258,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "_build" / "offline-kit")
     ap.add_argument("--zip", type=Path, default=ROOT / "_build" / "offline-kit.zip")
     ap.add_argument("--book", type=Path, default=ROOT / "_build" / "html", help="the built book (make book)")
+    ap.add_argument("--slides", type=Path, default=ROOT / "_build" / "slides",
+                    help="the slide decks (make slides), copied into slides/ when present")
     ap.add_argument("--data", type=Path, help="folder with mnist/ and fashion-mnist/ (default: "
                     "$LUTLIB_DATA, else lutlib's cache)")
     ap.add_argument("--extra", default="lab", help="the lutlib extra to install (default: lab)")

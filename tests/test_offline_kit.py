@@ -274,8 +274,11 @@ def args(tmp_path, monkeypatch):
     book = tmp_path / "html"
     book.mkdir()
     (book / "index.html").write_text("<html>the book</html>")
+    slides = tmp_path / "slides"
+    slides.mkdir()
+    (slides / "index.html").write_text("<html>the decks</html>")
     return argparse.Namespace(out=tmp_path / "_build" / "offline-kit", zip=tmp_path / "_build" / "offline-kit.zip",
-                              book=book, data=data, extra="lab", platform=None, python_version=None,
+                              book=book, slides=slides, data=data, extra="lab", platform=None, python_version=None,
                               replace_zip=False)
 
 
@@ -285,6 +288,7 @@ def test_build_writes_the_kit(args):
     assert kit.check_out(out) == json.loads((out / kit.RECORD).read_text()) == record
     assert set(record["files"]) == set(kit.tree_hashes(out))
     assert (out / "book" / "index.html").read_text() == "<html>the book</html>"
+    assert (out / "slides" / "index.html").read_text() == "<html>the decks</html>"
     assert sorted(p.name for p in (out / "notebooks").glob("*.ipynb")) == \
         sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
     for nb_path in (out / "notebooks").glob("*.ipynb"):
