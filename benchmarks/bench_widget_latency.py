@@ -45,7 +45,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 BIN = Path(sys.executable).parent
 TARGETS = {"default": 1.0, "wide": 2.0}   # seconds: 5 x 1024 k = 8, and 5 x 2048 k = 12
 # cells the widget needs, found by what they contain (the whole chapter with --full)
-NEEDED = ("load_mnist()", "def plot_layers", "def train_and_score", "widgets.interactive(show_network")
+NEEDED = ("use_book_style()", "load_mnist()", "layer_scores(B_test", "def plot_layers",
+          "def train_and_score", "widgets.interactive(show_network")
 SEPARATE = '''\
 def train_and_score(depth, width, k, noise):
     # The widget as first written: a fit, then three more passes to score it.
@@ -201,7 +202,9 @@ def run_variant(variant: str, full: bool, shots: Path | None) -> dict:
                 page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
                 # done when no cell waits or runs ([*]) and the widget shows its first figure
                 page.wait_for_function(
-                    """() => { const ps = [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')];
+                    """() => { if ([...document.querySelectorAll('.jp-OutputArea-output')].some(
+                                   o => /Traceback|Error:/.test(o.textContent))) return true;  // reported below
+                               const ps = [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')];
                                const busy = ps.some(p => /\\[\\*\\]|\\[ \\]/.test(p.textContent));
                                const w = [...document.querySelectorAll('.widget-interact')].find(
                                    b => b.textContent.includes('label noise'));
@@ -211,8 +214,8 @@ def run_variant(variant: str, full: bool, shots: Path | None) -> dict:
                                return img && img.complete && img.naturalWidth > 0; }""",
                     timeout=1_800_000, polling=500)
                 ran = time.monotonic() - start
-                errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-                tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+                errors = page.locator(".jp-OutputArea-output")
+                tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error:" in t]
                 if tracebacks:
                     raise RuntimeError(f"the chapter failed in JupyterLab:\n{tracebacks[0][-2000:]}")
                 page.locator(".lutbench-widget").scroll_into_view_if_needed()
