@@ -25,18 +25,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from lab_server import LabServer, LabStartError  # noqa: E402  (scripts/lab_server.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "notebooks" / "04_lut_networks.ipynb"
@@ -83,57 +81,6 @@ def prepare(folder: Path, variant: str, full: bool) -> Path:
     path = folder / CHAPTER.name
     nbformat.write(nb, path)
     return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Lab:
-    """A JupyterLab server on `folder` with its own settings; stopped by close()."""
-
-    def __init__(self, folder: Path):
-        root = folder.parent
-        settings = root / "settings" / "@jupyterlab"
-        (settings / "notebook-extension").mkdir(parents=True)
-        (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
-            json.dumps({"windowingMode": "none"}))
-        (settings / "apputils-extension").mkdir(parents=True)
-        (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_DATA_DIR=str(root / "data"),
-                   JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
-                   JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"), TQDM_DISABLE="1")
-        subprocess.run([str(BIN / "jupyter"), "trust", *map(str, folder.glob("*.ipynb"))], env=env,
-                       check=True, capture_output=True)
-        self.port, self.token = _free_port(), secrets.token_hex(16)
-        self.log = open(root / "lab.log", "w")
-        self.proc = subprocess.Popen(
-            [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
-             f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={folder}", "--ServerApp.port_retries=0",
-             "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True", "--allow-root"],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=folder)
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.base}/api/status?token={self.token}", timeout=2)
-                return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.close()
-                    sys.exit(f"jupyter lab did not start; log:\n{(root / 'lab.log').read_text()[-3000:]}")
-                time.sleep(0.5)
-
-    def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 # In the page: resolve with the milliseconds until the widget shows an image other than `old`.
@@ -187,7 +134,10 @@ def run_variant(variant: str, full: bool, shots: Path | None) -> dict:
         folder = Path(tmp) / "notebooks"
         folder.mkdir()
         path = prepare(folder, variant, full)
-        lab = Lab(folder)
+        try:
+            lab = LabServer(folder, extra_args=("--LabApp.expose_app_in_browser=True",))
+        except LabStartError as e:
+            sys.exit(str(e))
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -9,24 +9,20 @@ Screenshots in _build/screenshots/lab/. Skipped without Chromium unless LUTBOOK_
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from book_paths import CHROMIUM, REQUIRED, ROOT
-from test_lab import RAW_MYST, SHOTS, _free_port, _solution_cells
+from test_lab import RAW_MYST, SHOTS, _solution_cells
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import make_instructor  # noqa: E402
+from lab_server import LabServer, LabStartError  # noqa: E402
 
 CHAPTERS = ("01_memorize_or_generalize.ipynb", "04_lut_networks.ipynb")   # gated and prose solutions
 BIN = Path(sys.executable).parent
@@ -45,44 +41,12 @@ def instructor_lab(tmp_path_factory):
         (src / name).write_bytes((ROOT / "notebooks" / name).read_bytes())
     work = root / "instructor"
     make_instructor.build(src, work, root / "instructor.zip")
-    settings = root / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none",
-                                                                       "autoStartDefaultKernel": False}))
-    news = root / "settings" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)
-    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
-                                                                        "checkForUpdates": False}))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_DATA_DIR=str(root / "data"),
-               JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
-    subprocess.run([str(BIN / "jupyter"), "trust", *map(str, sorted(work.glob("*.ipynb")))],
-                   env=env, check=True, capture_output=True)
-    port, token = _free_port(), secrets.token_hex(16)
-    log = open(root / "lab.log", "w")
-    proc = subprocess.Popen(
-        [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--LabApp.news_url=",
-         "--ServerApp.port_retries=0", "--allow-root", "--LabApp.extension_manager=readonly"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"jupyter lab did not start; log:\n{(root / 'lab.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-    yield base, token, work
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        server = LabServer(work, auto_start_kernel=False)
+    except LabStartError as e:
+        pytest.fail(str(e))
+    yield server.base, server.token, work
+    server.close()
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

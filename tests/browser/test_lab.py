@@ -20,16 +20,10 @@ LUTBOOK_REQUIRE_BOOK=1 (`make browser`, CI).
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -37,18 +31,15 @@ import pytest
 
 from book_paths import CHROMIUM, REQUIRED, ROOT
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from lab_server import LabServer, LabStartError  # noqa: E402  (scripts/lab_server.py)
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = ROOT / "_build" / "screenshots" / "lab"
 RUN_ALL = "02_lookup_table.ipynb"          # the lightest chapter: run in the kernel too
 # raw MyST, or an {eval} expression shown as code because no result was saved for it
 RAW_MYST = re.compile(r"\{(glue|cite|eval|exercise|solution|doc|ref)[:}]|```|^:class:|f\"\{|\bprose\.", re.M)
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _solution_cells(nb) -> list[int]:
@@ -77,46 +68,12 @@ def lab(tmp_path_factory):
     work.mkdir()
     for nb in NOTEBOOKS:
         shutil.copy(nb, work / nb.name)
-    settings = root / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    # render every cell (JupyterLab 4 otherwise renders only the cells in view), no news fetch
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
-    news = root / "settings" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)
-    (news / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_DATA_DIR=str(root / "data"),
-               JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"), TQDM_DISABLE="1")
-    # opened as the reader opens a notebook they ran themselves: trusted
-    subprocess.run([str(BIN / "jupyter"), "trust", *map(str, sorted(work.glob("*.ipynb")))],
-                   env=env, check=True, capture_output=True)
-    port, token = _free_port(), secrets.token_hex(16)
-    log = open(root / "lab.log", "w")
-    proc = subprocess.Popen(
-        [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-         "--ServerApp.open_browser=False", "--LabApp.news_url=", "--ServerApp.port_retries=0",
-         "--allow-root", "--LabApp.extension_manager=readonly"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"jupyter lab did not start; log:\n{(root / 'lab.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-    yield base, token, work
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        server = LabServer(work)
+    except LabStartError as e:
+        pytest.fail(str(e))
+    yield server.base, server.token, work
+    server.close()
 
 
 @pytest.fixture(scope="module")
