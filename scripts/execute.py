@@ -5,7 +5,9 @@
                               [--out DIR] [--timeout 600]
 
 Used by `make execute`. Each notebook runs top to bottom in a fresh kernel (cwd: its folder)
-and is written back in place (or into --out). Three things differ from
+and is written back in place (or into --out), through scripts/atomic.py: beside the chapter,
+then renamed over it, so a full disk or a kill while writing leaves the chapter as it was.
+Three things differ from
 `jupyter nbconvert --execute`:
 
 * **{eval} in the prose.** Markdown cells say numbers with MyST's inline role, e.g.
@@ -51,6 +53,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbclient.output_widget import OutputWidget
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import atomic  # noqa: E402  (scripts/ is not a package)
 
 # {eval}`expression`: the role's content runs to the next backtick (as in MyST).
 EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
@@ -181,6 +186,8 @@ class ChapterClient(NotebookClient):
 
 def execute(path: Path, out: Path | None = None, timeout: int = 600) -> float:
     """Execute one notebook and write it (in place, or into folder `out`); returns seconds."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+        raise ValueError(f"timeout must be a whole number of seconds, 1 or more; got {timeout!r}")
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     client = ChapterClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
@@ -191,15 +198,30 @@ def execute(path: Path, out: Path | None = None, timeout: int = 600) -> float:
     seconds = time.perf_counter() - start
     dest = path if out is None else out / path.name
     dest.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, dest)
+    atomic.write_notebook(nb, dest)
     return seconds
+
+
+def timeout_seconds(text: str) -> int:
+    """A --timeout value: a whole number of seconds, 1 or more (0 would mean no timeout at all).
+
+    >>> timeout_seconds("600")
+    600
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, 1 or more; got {text!r}")
+    return value
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="+", type=Path)
     ap.add_argument("--out", type=Path, help="write executed copies here instead of in place")
-    ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds (default 600)")
+    ap.add_argument("--timeout", type=timeout_seconds, default=600, help="per-cell timeout in seconds (default 600)")
     args = ap.parse_args(argv)
     for path in args.notebooks:
         if not path.is_file() or path.suffix != ".ipynb":
@@ -210,6 +232,10 @@ def main(argv=None) -> int:
             seconds = execute(path, args.out, args.timeout)
         except (CellExecutionError, CellTimeoutError, DeadKernelError, ExpressionError) as e:
             print(f"error: {path}: {e}", file=sys.stderr)
+            return 1
+        except OSError as e:            # e.g. a full disk while writing: the chapter is unchanged
+            print(f"error: {path}: {e} (nothing was written: "
+                  f"{path if args.out is None else args.out / path.name} is as it was)", file=sys.stderr)
             return 1
         where = path if args.out is None else args.out / path.name
         print(f"executed {path} in {seconds:.0f} s -> {where}")
