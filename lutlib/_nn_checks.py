@@ -1,4 +1,6 @@
 """Input checks for lutlib.nn: clear errors instead of silent garbage or crashes deep in numpy."""
+import numbers
+
 import numpy as np
 
 
@@ -45,15 +47,20 @@ def check_int_labels(y, n_examples, n_classes=None, name="y"):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{name} must hold integer class indices; found {y[i].item()!r} at index {i}.")
-    y = y.astype(np.int64)
-    if len(y) and y.min() < 0:
+    if not len(y):
+        return y.astype(np.int64)
+    # Checked before the cast to int64, so that a label such as 1e20 is reported as itself.
+    if y.min() < 0:
         i = int(np.argmin(y))
-        raise ValueError(f"{name} must hold class indices >= 0; found {y[i]} at index {i}.")
-    if n_classes is not None and len(y) and y.max() >= n_classes:
-        i = int(np.argmax(y))
-        raise ValueError(f"{name} has label {y[i]} at index {i}, out of range for n_classes={n_classes} "
+        raise ValueError(f"{name} must hold class indices >= 0; found {y[i].item()!r} at index {i}.")
+    i = int(np.argmax(y))
+    if n_classes is not None and y[i] >= n_classes:
+        raise ValueError(f"{name} has label {y[i].item()!r} at index {i}, out of range for n_classes={n_classes} "
                          f"(labels must be 0..{n_classes - 1}).")
-    return y
+    if y[i] >= 2**62:
+        raise ValueError(f"{name} has label {y[i].item()!r} at index {i}: too large for a class index "
+                         "(labels must be 0, 1, 2, ... up to the number of classes - 1).")
+    return y.astype(np.int64)
 
 
 def check_unit_mask(mask, n, width, layer):
@@ -65,6 +72,11 @@ def check_unit_mask(mask, n, width, layer):
     if m.dtype != bool and not np.isin(m, (0, 1)).all():
         raise ValueError(f"unit_mask for hidden layer {layer} must hold 0/1 or True/False values.")
     return m.astype(np.float32)
+
+
+def _is_real(v):
+    """A real number (Python or numpy scalar: np.float32, np.int64, ...), not a bool."""
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
 
 
 def _positive_int(name, v):
@@ -88,15 +100,15 @@ def check_hyperparameters(net):
         _positive_int("n_classes", net.n_classes)
     if net.optimizer not in ("sgd", "adam"):
         raise ValueError(f"optimizer must be 'sgd' or 'adam'; got {net.optimizer!r}.")
-    if net.lr is not None and not (isinstance(net.lr, (int, float)) and np.isfinite(net.lr) and net.lr > 0):
+    if net.lr is not None and not (_is_real(net.lr) and np.isfinite(net.lr) and net.lr > 0):
         raise ValueError(f"lr must be a positive finite number (or None for the default); got {net.lr!r}.")
     ranges = {"momentum": (net.momentum, 0, 1), "dropout": (net.dropout, 0, 1)}
     for name, (v, lo, hi) in ranges.items():
-        if not (isinstance(v, (int, float)) and lo <= v < hi):
+        if not (_is_real(v) and lo <= v < hi):
             raise ValueError(f"{name} must be a number in [{lo}, {hi}); got {v!r}.")
     for name in ("weight_decay", "input_noise"):
         v = getattr(net, name)
-        if not (isinstance(v, (int, float)) and np.isfinite(v) and v >= 0):
+        if not (_is_real(v) and np.isfinite(v) and v >= 0):
             raise ValueError(f"{name} must be a finite number >= 0; got {v!r}.")
 
 

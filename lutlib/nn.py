@@ -82,14 +82,16 @@ class MLP(LotteryTicketMixin, Estimator):
     Attributes (after fit)
     ----------------------
     coefs_, intercepts_ : lists of float32 arrays, one per layer, output last.
-    weight_masks_ : list of bool arrays or None (see ``prune`` and ``set_weight_masks``).
+    weight_masks_ : list of bool arrays or None (see ``prune`` and ``set_weight_masks``). Masked
+        weights stay exactly zero through ``partial_fit``; ``fit`` starts afresh, without masks.
     history_ : dict of lists, one entry per epoch: ``epoch``, ``loss`` and ``accuracy`` (running
         training figures, in training mode, from the minibatches as they were seen: no second
         pass), ``val_loss``, ``val_accuracy`` (when ``validation`` is given), ``seconds``; with
         ``record``: ``example_loss``, ``example_correct`` (per recorded example, when it was seen),
         and with ``sensitivity=True`` also ``loss_sensitivity`` and ``sensitivity_gini``.
     loss_sensitivity_ : mean of ||d loss_i / d x_i||_1 over the steps where example i was in the
-        minibatch, over all epochs trained (Arpit et al. 2017); with ``sensitivity=True``.
+        minibatch, over the epochs trained with ``sensitivity=True`` since ``fit`` (Arpit et al.
+        2017), for the examples ``sensitivity_examples_``.
 
     Example
     -------
@@ -135,13 +137,30 @@ class MLP(LotteryTicketMixin, Estimator):
         self.epochs_done_ = 0
         self.snapshots_ = {0: self._params_copy()}
         self.history_ = {"epoch": [], "loss": [], "accuracy": [], "seconds": []}
+        self._sens_sum = self._sens_epochs = None
         self._reset_optimizer()
+
+    def _optimizer_kind(self):
+        return "adam" if self.optimizer == "adam" else ("momentum" if self.momentum else "sgd")
 
     def _reset_optimizer(self):
         params = self.coefs_ + self.intercepts_
-        n_states = {"sgd": 1 if self.momentum else 0, "adam": 2}[self.optimizer]
+        self._state_kind = self._optimizer_kind()
+        n_states = {"sgd": 0, "momentum": 1, "adam": 2}[self._state_kind]
         self._state = [[np.zeros_like(p) for p in params] for _ in range(n_states)]
         self._step = 0
+
+    def _fitted_hidden(self):
+        return tuple(W.shape[1] for W in self.coefs_[:-1])
+
+    def _training_state(self):
+        """What one epoch changes (weights, optimizer, random generator), to undo an interrupted epoch."""
+        return (self._params_copy(), [[s.copy() for s in st] for st in self._state], self._step,
+                self._rng.bit_generator.state)
+
+    def _restore_training_state(self, saved):
+        self._set_params_from(saved[0])
+        self._state, self._step, self._rng.bit_generator.state = saved[1], saved[2], saved[3]
 
     def _params_copy(self):
         return [p.copy() for p in self.coefs_ + self.intercepts_]
@@ -235,6 +254,9 @@ class MLP(LotteryTicketMixin, Estimator):
         else:
             for p, g in zip(params, grads):
                 p -= lr * g
+        if self.weight_masks_ is not None:          # pruned weights stay exactly zero
+            for W, M in zip(self.coefs_, self.weight_masks_):
+                W *= M
 
     def _lr(self):
         return self.lr if self.lr is not None else {"sgd": 0.05, "adam": 0.001}[self.optimizer]
@@ -271,7 +293,13 @@ class MLP(LotteryTicketMixin, Estimator):
     def partial_fit(self, X, y, epochs=1, validation=None, record=None, sensitivity=False, unit_mask=None):
         """Train ``epochs`` more epochs (1 by default), starting from fresh weights on the first call.
 
-        Same arguments as ``fit``. Epoch-by-epoch experiments call this in a loop.
+        Same arguments as ``fit``. Epoch-by-epoch experiments call this in a loop. An epoch is
+        all or nothing: if it is interrupted (Ctrl-C, an error, a NaN loss), the weights, optimizer
+        and random generator are put back as they were before it, so ``epochs_done_`` and
+        ``history_`` describe the weights. After ``set_params(optimizer=...)`` (or momentum on/off)
+        the new optimizer starts afresh from the current weights. ``loss_sensitivity_`` averages
+        over the calls that recorded it, so they must all record the same examples (``fit``
+        starts afresh).
 
         >>> net = MLP(hidden=(4,), seed=0)
         >>> for _ in range(2):
@@ -287,6 +315,7 @@ class MLP(LotteryTicketMixin, Estimator):
             self._init(X.shape[1], n_classes)
         else:
             check_hyperparameters(self)
+            self._check_unchanged_layers()
         self._check_n_features(X)
         y = check_int_labels(y, X.shape[0], self.n_classes_)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
@@ -298,17 +327,43 @@ class MLP(LotteryTicketMixin, Estimator):
             self._check_n_features(Xv)
             yv = check_int_labels(yv, Xv.shape[0], self.n_classes_, "validation y")
         rec = check_record(record, sensitivity, X.shape[0])
+        if sensitivity:
+            self._check_same_sensitivity_examples(rec)
+        if self._state_kind != self._optimizer_kind():
+            self._reset_optimizer()
         for _ in range(epochs):
-            with np.errstate(over="ignore", invalid="ignore"), _blas_limit(self.blas_threads):
-                self._epoch(X, y, masks, rec, sensitivity)   # a NaN loss is caught and reported
-            if validation is not None:
-                self.history_.setdefault("val_loss", []).append(float(self.loss_per_example(Xv, yv).mean()))
-                self.history_.setdefault("val_accuracy", []).append(self.score(Xv, yv))
+            saved = self._training_state()
+            try:
+                with np.errstate(over="ignore", invalid="ignore"), _blas_limit(self.blas_threads):
+                    entry = self._epoch(X, y, masks, rec, sensitivity)   # a NaN loss is caught and reported
+                if validation is not None:
+                    entry["val_loss"] = float(self.loss_per_example(Xv, yv).mean())
+                    entry["val_accuracy"] = self.score(Xv, yv)
+            except BaseException:
+                self._restore_training_state(saved)
+                raise
+            self._commit_epoch(entry, rec)
         return self
 
+    def _check_unchanged_layers(self):
+        if tuple(self.hidden) != self._fitted_hidden():
+            raise ValueError(f"hidden={tuple(self.hidden)} but this MLP was fitted with hidden="
+                             f"{self._fitted_hidden()}; partial_fit continues the same network. Call fit() "
+                             "to train a network with the new layers.")
+        if self.n_classes is not None and self.n_classes != self.n_classes_:
+            raise ValueError(f"n_classes={self.n_classes} but this MLP was fitted with {self.n_classes_} "
+                             "classes; call fit() to train a network with the new number of classes.")
+
+    def _check_same_sensitivity_examples(self, rec):
+        old = getattr(self, "sensitivity_examples_", None)
+        if self._sens_sum is not None and old is not None and not np.array_equal(old, rec):
+            raise ValueError(f"loss_sensitivity_ so far averages the sensitivity of {len(old):,} examples "
+                             f"(sensitivity_examples_); this call would record {len(rec):,} examples, not the "
+                             "same ones. Pass the same record to partial_fit, or call fit() to start afresh.")
+
     def _epoch(self, X, y, masks, rec, sensitivity):
+        """Train one epoch; return what it adds to history_ (committed by _commit_epoch)."""
         start, n = time.perf_counter(), X.shape[0]
-        before = (self._params_copy(), [[s.copy() for s in st] for st in self._state], self._step)
         epoch = self.epochs_done_ + 1
         if rec is not None:
             slot = np.full(n, -1)
@@ -335,8 +390,6 @@ class MLP(LotteryTicketMixin, Estimator):
             losses, g = self._softmax_xent(logits, yb)
             batch_loss = float(losses.sum())
             if not np.isfinite(batch_loss):
-                self._set_params_from(before[0])
-                self._state, self._step = before[1], before[2]
                 raise FloatingPointError(
                     f"The training loss became {batch_loss} in epoch {epoch} (examples {lo}-{lo + len(idx) - 1} "
                     f"of the epoch); stopped. Try a smaller learning rate than lr={self._lr():g}. The weights "
@@ -359,24 +412,31 @@ class MLP(LotteryTicketMixin, Estimator):
                                                                 for s in scales], g[rows] * np.float32(len(idx)))
                 sens[r[rows]] += np.abs(gx).sum(axis=1)
             self._update(dW, db)
-        self.epochs_done_ = epoch
-        h = self.history_
-        h["epoch"].append(epoch)
-        h["loss"].append(loss_sum / n)
-        h["accuracy"].append(hits / n)
+        entry = {"epoch": epoch, "loss": loss_sum / n, "accuracy": hits / n}
         if rec is not None:
-            h.setdefault("example_loss", []).append(ex_loss)
-            h.setdefault("example_correct", []).append(ex_correct)
+            entry.update(example_loss=ex_loss, example_correct=ex_correct)
         if sensitivity:
-            self._add_sensitivity(rec, sens)
+            entry["loss_sensitivity"] = sens
+        entry["seconds"] = time.perf_counter() - start
+        return entry
+
+    def _commit_epoch(self, entry, rec):
+        """Add a finished epoch to history_ and the counters (epochs_done_ last)."""
+        h, epoch = self.history_, entry["epoch"]
+        for key in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "example_loss", "example_correct"):
+            if key in entry:
+                h.setdefault(key, []).append(entry[key])
+        if "loss_sensitivity" in entry:
+            self._add_sensitivity(rec, entry["loss_sensitivity"])
         if epoch in tuple(self.snapshot_epochs) and epoch not in self.snapshots_:   # first time only
             self.snapshots_[epoch] = self._params_copy()
-        h["seconds"].append(time.perf_counter() - start)
+        h["seconds"].append(entry["seconds"])
+        self.epochs_done_ = epoch
 
     def _train_scales(self, idx, masks):
         """Per hidden layer, what multiplies the units of this minibatch: unit masks times dropout."""
         keep, scales = np.float32(1 - self.dropout), []
-        for mask, width in zip(masks, self.hidden):
+        for mask, width in zip(masks, self._fitted_hidden()):
             s = mask[idx] if mask is not None and mask.ndim == 2 else mask
             if self.dropout:
                 d = (self._rng.random((len(idx), width), dtype=np.float32) < keep) / keep
@@ -384,15 +444,14 @@ class MLP(LotteryTicketMixin, Estimator):
             scales.append(s)
         return scales
 
-    def _add_sensitivity(self, rec, sens):
-        from .memorization import gini
-        h = self.history_
-        h.setdefault("loss_sensitivity", []).append(sens)
-        h.setdefault("sensitivity_gini", []).append(gini(sens))
-        total = getattr(self, "_sens_sum", None)
-        if total is None or total.shape != sens.shape:
-            total, self._sens_epochs = np.zeros_like(sens), 0
-        self._sens_sum, self._sens_epochs = total + sens, self._sens_epochs + 1
+    def _add_sensitivity(self, rec, sens, history=True):
+        if history:
+            from .memorization import gini
+            self.history_.setdefault("loss_sensitivity", []).append(sens)
+            self.history_.setdefault("sensitivity_gini", []).append(gini(sens))
+        if self._sens_sum is None:
+            self._sens_sum, self._sens_epochs = np.zeros_like(sens), 0
+        self._sens_sum, self._sens_epochs = self._sens_sum + sens, self._sens_epochs + 1
         self.loss_sensitivity_ = self._sens_sum / self._sens_epochs
         self.sensitivity_examples_ = rec
 
@@ -407,7 +466,7 @@ class MLP(LotteryTicketMixin, Estimator):
         self._check_fitted()
         X = check_features(X)
         self._check_n_features(X)
-        masks = unit_masks(unit_mask, self.hidden, X.shape[0])
+        masks = unit_masks(unit_mask, self._fitted_hidden(), X.shape[0])
         with _blas_limit(self.blas_threads):
             for lo in range(0, X.shape[0], chunk):
                 rows = slice(lo, lo + chunk)

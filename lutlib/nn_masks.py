@@ -107,6 +107,9 @@ class LotteryTicketMixin:
         self.weight_masks_ = [np.asarray(m, dtype=bool) for m in masks]
         for W, M in zip(self.coefs_, self.weight_masks_):
             W *= M
+        for state in getattr(self, "_state", []):   # no momentum or Adam moment may revive a pruned weight
+            for S, M in zip(state, self.weight_masks_):
+                S *= M
         return self
 
     def prune(self, fraction, output_fraction=None):
@@ -147,4 +150,9 @@ class LotteryTicketMixin:
         keep = sum(e <= epoch for e in self.history_["epoch"])
         for key in self.history_:
             del self.history_[key][keep:]
+        rec = self.__dict__.pop("sensitivity_examples_", None)    # loss_sensitivity_: the kept epochs only
+        self.__dict__.pop("loss_sensitivity_", None)
+        self._sens_sum = self._sens_epochs = None
+        for sens in self.history_.get("loss_sensitivity", []):
+            self._add_sensitivity(rec, sens, history=False)
         return self
