@@ -53,20 +53,21 @@ def _addresses(A, wires, addr):
 
 
 @numba.njit(cache=True, inline="always")
-def _look_up(t32, addr, out, labels, ends, hits, first_hit):
-    # out[i] = t32[addr[i]]; hits[first_hit + s] = matches with labels in segment s (ends cumulative).
-    # Two plain loops: the table is widened to int32 so the first compiles to vector gathers,
-    # the second to vector compares and adds (measured: 49 ms to 25 ms per 1024-lut layer
-    # against one loop over a uint8 table).
-    for i in range(ends[ends.shape[0] - 1]):
+def _look_up(t32, addr, out, n):
+    # out[i] = t32[addr[i]] for i < n. The table is widened to int32 and the loop does nothing
+    # else, so it compiles to vector gathers (with the label compares in the same loop, or a
+    # loop bound read from an array, it ran 2-3 times slower).
+    for i in range(n):
         out[i] = t32[np.int32(addr[i])]
-    start = 0
-    for s in range(ends.shape[0]):
-        h = np.int32(0)
-        for i in range(start, ends[s]):
-            h += np.int32(out[i] == labels[i])
-        hits[first_hit + s] = h
-        start = ends[s]
+
+
+@numba.njit(cache=True, inline="always")
+def _matches(out, labels, start, stop):
+    # How many of out[start:stop] equal labels[start:stop] (vector compares and adds).
+    h = np.int32(0)
+    for i in range(start, stop):
+        h += np.int32(out[i] == labels[i])
+    return h
 
 
 @numba.njit(parallel=True, cache=True)
@@ -75,7 +76,6 @@ def _fit_layer(A, y, wiring, keys, tables, out, counts, keep_counts, E, y_eval, 
     n_luts, k = wiring.shape
     rows = 1 << k
     n, n_eval = A.shape[1], E.shape[1]
-    all_train = np.array([n], dtype=np.int64)
     for j in numba.prange(n_luts):
         addr = np.empty(max(n, n_eval), dtype=proto.dtype)
         _addresses(A, wiring[j], addr)
@@ -85,23 +85,33 @@ def _fit_layer(A, y, wiring, keys, tables, out, counts, keep_counts, E, y_eval, 
         key = keys[j]
         t = tables[j]
         t32 = np.empty(rows, dtype=np.int32)
+        right = 0   # training examples whose output will equal their label: from the counts
         for p in range(rows):
             n0 = c[2 * p]
             n1 = c[2 * p + 1]
             if n1 > n0:
-                t[p] = 1
+                bit = np.uint8(1)
             elif n0 > n1:
-                t[p] = 0
+                bit = np.uint8(0)
             else:
-                t[p] = _coin(key, p)
-            t32[p] = t[p]
-            if keep_counts:
-                counts[j, p, 0] = n0
-                counts[j, p, 1] = n1
-        _look_up(t32, addr, out[j], y, all_train, hits[j], 0)
+                bit = _coin(key, p)
+            t[p] = bit
+            t32[p] = bit
+            right += n1 if bit else n0
+        hits[j, 0] = right
+        if keep_counts:
+            for p in range(rows):
+                counts[j, p, 0] = c[2 * p]
+                counts[j, p, 1] = c[2 * p + 1]
+        _look_up(t32, addr, out[j], n)
         if n_eval > 0:
             _addresses(E, wiring[j], addr)
-            _look_up(t32, addr, out_eval[j], y_eval, ends, hits[j], 1)
+            o = out_eval[j]
+            _look_up(t32, addr, o, n_eval)
+            start = 0
+            for s in range(ends.shape[0]):
+                hits[j, 1 + s] = _matches(o, y_eval, start, ends[s])
+                start = ends[s]
 
 
 @numba.njit(parallel=True, cache=True)
