@@ -19,8 +19,8 @@ ROW = re.compile(r"^\s*(\d+) \| +([\d.]+) \(([\d.]+)\) \| +([\d.]+) \(([\d.]+)\)
 def run(*args, env=None, stdout=subprocess.PIPE):
     """`python -m lutlib ...` in a subprocess, with a clean environment plus env."""
     base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
-    return subprocess.run([sys.executable, "-m", "lutlib", *args], stdout=stdout, stderr=subprocess.PIPE,
-                          text=True, env={**base, **(env or {})})
+    return subprocess.run([sys.executable, "-m", "lutlib", *args], stdin=subprocess.DEVNULL, stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, env={**base, **(env or {})})
 
 
 def test_reproduce_exp1_json(data_folder, capsys, monkeypatch):
@@ -183,12 +183,18 @@ def test_ctrl_c_prints_one_line(monkeypatch, capsys):
 
 
 def test_ctrl_c_during_a_download(tmp_path):
-    """A real SIGINT while `lutlib data fetch` waits on a slow server: one line, exit 130, no leftovers."""
+    """A real SIGINT while `lutlib data fetch` waits on a slow server: one line, exit 130, no leftovers.
+
+    Ctrl-C at a terminal: the child sets that state itself, since a test run started as a
+    background job (`cmd &` in a script, nohup, some CI runners) passes SIGINT on ignored.
+    """
     url, server = serve(TrickleHandler)
-    child = ("import sys\nfrom lutlib import cli, fetch\nfetch.NPM_COMMAND = None\n"
+    child = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+             "from lutlib import cli, fetch\nfetch.NPM_COMMAND = None\n"
              f"fetch.MIRRORS['mnist'] = [{url + '/'!r}]\nprint('ready', flush=True)\n"
              "sys.exit(cli.main(['data', 'fetch', '--json']))\n")
-    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", child], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
                             text=True, env={"PATH": os.environ["PATH"], "XDG_CACHE_HOME": str(tmp_path)})
     try:
         assert proc.stdout.readline() == "ready\n"
