@@ -21,15 +21,24 @@ the next one picks the frame inside it (every inner stack is linked to the same 
 (1, 1, 3)
 >>> frame_bytes(view, (2,))[:8]
 b'\\x89PNG\\r\\n\\x1a\\n'
+
+Every image frame carries a text alternative that says what it shows: ``alt`` is a function
+of the values, a ``str.format`` template, or by default the controls' settings:
+
+>>> view = static_widget(draw, Axis("k", (2, 4)), alt=lambda k: f"a title reading k = {k}")
+>>> frame_alt(view, (4,))
+'a title reading k = 4'
 """
 from __future__ import annotations
 
 import io
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import ipywidgets as widgets
+import numpy as np
 
 from .plotting import DPI  # frames are saved at the book style's resolution
 
@@ -63,6 +72,12 @@ class Axis:
         self.values = tuple(self.values)
         if not self.values:
             raise ValueError(f"Axis {self.description!r}: values must not be empty")
+        for v in self.values:
+            try:
+                hash(_key(v))
+            except TypeError:
+                raise TypeError(f"Axis {self.description!r}: values must be hashable "
+                                f"(numbers, str, None, tuples), got {v!r}") from None
         if len(set(map(_key, self.values))) != len(self.values):
             raise ValueError(f"Axis {self.description!r}: values must be distinct, "
                              f"got {self.values!r}")
@@ -106,10 +121,30 @@ class Axis:
         return w
 
 
+class _NaN:
+    """The key of every NaN, so that a NaN value finds itself (NaN != NaN)."""
+
+    def __repr__(self):
+        return "NaN"
+
+
+_NAN = _NaN()
+
+
 def _key(value):
-    """Values compare by their repr-rounded form, so 0.1 + 0.2 finds 0.3."""
-    if isinstance(value, float):
-        return round(value, 9)
+    """What values compare by: floats to 12 significant digits (0.1 + 0.2 finds 0.3, while
+    1e-10 and 2e-10 stay apart), every NaN equal to NaN, numpy scalars as Python numbers.
+
+    >>> _key(0.1 + 0.2) == _key(0.3), _key(1e-10) == _key(2e-10), _key(float("nan"))
+    (True, False, NaN)
+    """
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if math.isnan(value):
+            return _NAN
+        return float(f"{value:.12g}") + 0.0          # + 0.0: -0.0 is 0.0
+    if isinstance(value, np.integer):
+        return int(value)
     return value
 
 
@@ -138,8 +173,11 @@ def figure_png(fig, dpi: int = DPI) -> bytes:
     return out.getvalue()
 
 
-def frame_widget(obj, dpi: int = DPI) -> widgets.Widget:
+def frame_widget(obj, dpi: int = DPI, alt: str | None = None) -> widgets.Widget:
     """One frame: a matplotlib Figure or PNG bytes become an ``Image``, a str an ``HTML``.
+
+    ``alt``, the text alternative of an image frame, is saved as the image's ``tooltip``: its
+    ``title`` in JupyterLab, and its ``alt`` in the book (_ext/widgets-config.js copies it).
 
     >>> frame_widget("<b>hi</b>").value
     '<b>hi</b>'
@@ -147,17 +185,34 @@ def frame_widget(obj, dpi: int = DPI) -> widgets.Widget:
     if isinstance(obj, (bytes, bytearray)):
         if not bytes(obj[:4]) == b"\x89PNG":
             raise ValueError("frame bytes must be a PNG image")
-        return widgets.Image(value=bytes(obj), format="png")
+        return widgets.Image(value=bytes(obj), format="png", tooltip=alt)
     if isinstance(obj, str):
         return widgets.HTML(obj)
     if hasattr(obj, "savefig"):
-        return widgets.Image(value=figure_png(obj, dpi), format="png")
+        return widgets.Image(value=figure_png(obj, dpi), format="png", tooltip=alt)
     raise TypeError(f"a frame must be a matplotlib Figure, PNG bytes or an HTML str, "
                     f"got {type(obj).__name__}")
 
 
+def _alt_text(alt, axes: Sequence[Axis], values: tuple) -> str:
+    """The text alternative of the frame for ``values`` (see ``static_widget``)."""
+    if alt is None:
+        parts = [f"{a.description.rstrip(' :')} = {a.texts()[a.index(v)]}"
+                 for a, v in zip(axes, values)]
+        return "Figure for " + " and ".join(parts)
+    try:
+        text = alt.format(*values) if isinstance(alt, str) else alt(*values)
+    except (IndexError, KeyError, ValueError) as err:
+        raise ValueError(f"alt {alt!r} cannot describe the frame for {values!r}: "
+                         f"{err}") from None
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"alt must give a non-empty str for every frame, got {text!r} "
+                         f"for {values!r}")
+    return " ".join(text.split())
+
+
 def frames_stack(values, draw_fn: Callable, description: str = "", value=None,
-                 kind: str = "slider", fmt: str = "", dpi: int = DPI):
+                 kind: str = "slider", fmt: str = "", dpi: int = DPI, alt=None):
     """A control over ``values`` and a ``Stack`` of ``draw_fn(v)`` frames, jslinked.
 
     Returns ``(control, stack)``; display them together with ``static_widget`` or any box.
@@ -167,38 +222,48 @@ def frames_stack(values, draw_fn: Callable, description: str = "", value=None,
     (['<p>1</p>', '<p>2</p>'], 0)
     """
     view = static_widget(draw_fn, Axis(description, values, value=value, kind=kind, fmt=fmt),
-                         dpi=dpi)
+                         dpi=dpi, alt=alt)
     return view.children[0], view.children[1]
 
 
-def _nested(axes: Sequence[Axis], controls, draw_fn, prefix, dpi, links):
+def _nested(axes: Sequence[Axis], controls, draw_fn, prefix, dpi, links, alt, all_axes):
     axis, rest = axes[0], axes[1:]
     children = []
     for v in axis.values:
         if rest:
-            children.append(_nested(rest, controls[1:], draw_fn, prefix + (v,), dpi, links))
+            children.append(_nested(rest, controls[1:], draw_fn, prefix + (v,), dpi, links,
+                                    alt, all_axes))
         else:
-            children.append(frame_widget(draw_fn(*prefix, v), dpi))
+            text = _alt_text(alt, all_axes, prefix + (v,))
+            children.append(frame_widget(draw_fn(*prefix, v), dpi, alt=text))
     stack = widgets.Stack(children, selected_index=axis.index(axis.value))
     stack.add_class(FRAMES_CLASS)
     links.append(widgets.jslink((controls[0], "index"), (stack, "selected_index")))
     return stack
 
 
-def static_widget(draw_fn: Callable, *axes: Axis, name: str = "", dpi: int = DPI):
+def static_widget(draw_fn: Callable, *axes: Axis, name: str = "", alt=None, dpi: int = DPI):
     """Controls for ``axes`` and every frame ``draw_fn(v1, v2, ...)``, in one ``VBox``.
 
     The box's children are the controls (one per axis, in order) and then the outer stack;
     it carries the CSS classes ``lutbook-static`` and ``lutbook-static-<name>`` so that tests
     and readers' style sheets can find it. ``draw_fn`` returns a Figure, PNG bytes or HTML.
+
+    ``alt`` says in words what each image frame shows, for readers who cannot see it: a
+    function of the values (``alt=lambda p: f"test accuracy over 40 epochs with {p:.0%} of
+    labels flipped"``), or a template filled with them (``"... {0:.0%} of labels flipped"``).
+    By default it names the settings ("Figure for k = 8 and label noise = 40%").
     """
     if not axes:
         raise ValueError("static_widget needs at least one Axis")
     if not callable(draw_fn):
         raise TypeError("draw_fn must be callable")
+    if not (alt is None or isinstance(alt, str) or callable(alt)):
+        raise TypeError(f"alt must be None, a str template or a function of the values, "
+                        f"got {type(alt).__name__}")
     controls = [a.control() for a in axes]
     links: list = []
-    stack = _nested(axes, controls, draw_fn, (), dpi, links)
+    stack = _nested(axes, controls, draw_fn, (), dpi, links, alt, axes)
     box = widgets.VBox([*controls, stack])
     box.add_class(VIEW_CLASS)
     if name:
@@ -217,6 +282,11 @@ def frame_at(view, values) -> widgets.Widget:
     for axis, v in zip(axes, values):
         node = node.children[axis.index(v)]
     return node
+
+
+def frame_alt(view, values) -> str | None:
+    """The text alternative of the frame for ``values`` (None for an HTML frame)."""
+    return getattr(frame_at(view, values), "tooltip", None)
 
 
 def frame_bytes(view, values) -> bytes:
