@@ -7,6 +7,8 @@ Row addresses are as narrow as k allows (uint8 for k <= 8, uint16 for k <= 16): 
 stream, four times more addresses per vector instruction than int32.
 Results are bit-for-bit those of ``kernels_numpy``.
 """
+import sys
+
 import numpy as np
 
 from . import threads
@@ -171,14 +173,45 @@ def _transpose(X, out):
                 out[f, i] = X[i, f]
 
 
+_BYTE_SWAPS = ((np.uint64(8), np.uint64(0x00FF00FF00FF00FF), 1),
+               (np.uint64(16), np.uint64(0x0000FFFF0000FFFF), 2),
+               (np.uint64(32), np.uint64(0x00000000FFFFFFFF), 4))
+
+
+@numba.njit(parallel=True, cache=True)
+def _transpose_words(Xw, outw):
+    # The same with 8 x 8 blocks of bytes held in eight uint64 words (little-endian): byte c of
+    # word r is X[i + r, f + c]; three rounds of swaps (bytes, byte pairs, halves) make byte r of
+    # word c equal to it. About 1 operation per byte instead of a load and a store.
+    n, dw = Xw.shape
+    for b in numba.prange((n + 63) // 64):
+        w = np.empty(8, dtype=np.uint64)
+        for i in range(64 * b, min(n, 64 * b + 64), 8):
+            for g in range(dw):
+                for r in range(8):
+                    w[r] = Xw[i + r, g]
+                for shift, mask, step in _BYTE_SWAPS:
+                    for r in range(8):
+                        if r & step == 0:
+                            t = ((w[r] >> shift) ^ w[r + step]) & mask
+                            w[r + step] ^= t
+                            w[r] ^= t << shift
+                for c in range(8):
+                    outw[8 * g + c, i // 8] = w[c]
+
+
 def features_major(X):
     """X (examples, features) uint8 as a C-contiguous (features, examples) array, in parallel.
 
     >>> features_major(np.array([[1, 0, 1], [0, 0, 1]], dtype=np.uint8)).tolist()
     [[1, 0], [0, 0], [1, 1]]
     """
+    X = np.ascontiguousarray(X, dtype=np.uint8)
     out = np.empty(X.shape[::-1], dtype=np.uint8)
-    _transpose(np.ascontiguousarray(X, dtype=np.uint8), out)
+    if X.shape[0] % 8 == 0 and X.shape[1] % 8 == 0 and X.size and sys.byteorder == "little":
+        _transpose_words(X.view(np.uint64), out.view(np.uint64))
+    else:
+        _transpose(X, out)
     return out
 
 
