@@ -1,7 +1,12 @@
 """numba kernel for lutlib.memorization.flip_sensitivity: per example, per flipped bit, propagate
 only the units whose value changes, layer by layer (a frontier), through a lut network."""
-import numba
 import numpy as np
+
+from . import threads
+
+threads.set_environment_defaults()  # before numba starts its threads (see lutlib.threads)
+
+import numba  # noqa: E402
 
 
 @numba.njit(parallel=True, cache=True)

@@ -28,16 +28,51 @@ import sys
 import warnings
 
 WAIT_POLICY = "PASSIVE"
+#: ``NUMBA_NUM_THREADS`` above this many threads per core (and above MIN_THREAD_LIMIT) is refused:
+#: numba starts them all at once and crashes the process (a segfault) when the system refuses one.
+THREADS_PER_CORE_LIMIT, MIN_THREAD_LIMIT = 8, 64
+
+
+def numba_thread_limit():
+    """The largest ``NUMBA_NUM_THREADS`` accepted on this machine: 8 per core, at least 64.
+
+    >>> numba_thread_limit() >= MIN_THREAD_LIMIT
+    True
+    """
+    return max(MIN_THREAD_LIMIT, THREADS_PER_CORE_LIMIT * (os.cpu_count() or 1))
+
+
+def check_numba_threads_variable():
+    """Refuse a ``NUMBA_NUM_THREADS`` that is an integer below 1 or above `numba_thread_limit`.
+
+    numba reads the variable when it is imported and starts that many threads at its first
+    parallel call; 0 fails deep inside numba and 100000 kills Python with a segfault. Values
+    that are not integers are left to numba (it warns and uses its default).
+
+    >>> check_numba_threads_variable()   # unset or sensible: nothing happens
+    """
+    text = os.environ.get("NUMBA_NUM_THREADS", "").strip()
+    try:
+        value = int(text)
+    except ValueError:
+        return
+    limit = numba_thread_limit()
+    if not 1 <= value <= limit:
+        raise ValueError(f"NUMBA_NUM_THREADS={text} is not a usable number of threads: it must be from 1 to "
+                         f"{limit} on this machine ({os.cpu_count()} cores). Unset it, or set it to at most "
+                         f"{limit}, and restart Python.")
 
 
 def set_environment_defaults():
     """Put ``OMP_WAIT_POLICY=PASSIVE`` in the environment unless it is set; True if it was set here.
 
-    Only acts on OpenMP runtimes that have not started yet (see the module docstring).
+    Only acts on OpenMP runtimes that have not started yet (see the module docstring). Also
+    refuses an unusable ``NUMBA_NUM_THREADS`` (see `check_numba_threads_variable`).
 
     >>> set_environment_defaults() in (True, False)
     True
     """
+    check_numba_threads_variable()
     if "OMP_WAIT_POLICY" in os.environ:
         return False
     os.environ["OMP_WAIT_POLICY"] = WAIT_POLICY

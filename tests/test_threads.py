@@ -104,3 +104,42 @@ def test_bad_thread_counts_are_refused(kwargs):
     import lutlib.threads
     with pytest.raises(ValueError, match="must be a positive int or None"):
         lutlib.threads.configure(**kwargs)
+
+
+@needs_numba
+@pytest.mark.parametrize("value", ["100000", "5000"])
+def test_an_unusable_numba_num_threads_is_refused_not_a_crash(value):
+    """numba starts NUMBA_NUM_THREADS threads at its first parallel call: 100000 was a segfault.
+    (0 or less: numba itself refuses it when imported, with its own error.)"""
+    base = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
+    r = subprocess.run([sys.executable, "-c", FIT], env={**base, "NUMBA_NUM_THREADS": value},
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, (r.returncode, r.stderr[-2000:])  # -11 would be the segfault
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"ValueError: NUMBA_NUM_THREADS={value} is not a usable number of threads")
+    assert "Unset it, or set it to at most" in last
+    cli = subprocess.run([sys.executable, "-m", "lutlib", "data", "info"], env={**base, "NUMBA_NUM_THREADS": value},
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 1 and cli.stderr.startswith(f"lutlib: error: NUMBA_NUM_THREADS={value} ")
+    assert "Traceback" not in cli.stderr
+
+
+@needs_numba
+def test_a_sensible_numba_num_threads_is_kept():
+    r = run(FIT + "import numba; print(numba.get_num_threads())", NUMBA_NUM_THREADS="3")
+    assert r.stdout.split()[-1] == "3"
+
+
+def test_the_thread_limit_is_8_per_core_and_at_least_64(monkeypatch):
+    import lutlib.threads as t
+    monkeypatch.setattr(t.os, "cpu_count", lambda: 16)
+    assert t.numba_thread_limit() == 128
+    monkeypatch.setattr(t.os, "cpu_count", lambda: 2)
+    assert t.numba_thread_limit() == 64
+    for ok in ("1", " 64 ", "abc", ""):   # not an integer: numba warns and uses its default
+        monkeypatch.setenv("NUMBA_NUM_THREADS", ok)
+        t.check_numba_threads_variable()
+    for bad in ("65", "0"):
+        monkeypatch.setenv("NUMBA_NUM_THREADS", bad)
+        with pytest.raises(ValueError, match=f"NUMBA_NUM_THREADS={bad} .* from 1 to 64 on this machine"):
+            t.check_numba_threads_variable()
