@@ -12,6 +12,8 @@ True
 """
 from __future__ import annotations
 
+import re
+
 DPI = 80
 """Dots per inch of every figure in the book (inline output and saved widget frames)."""
 
@@ -73,3 +75,64 @@ def font_px(key: str) -> float:
 def smallest_font_px() -> float:
     """The smallest font size of all rc font settings, in pixels."""
     return min(font_px(k) for k in _FONT_KEYS)
+
+
+# ------------------------------------------------------------- captions and alt text
+FIGURE_METADATA_KEY = "lutbook"
+"""Key of the output metadata where ``show_figure`` records a figure's caption and alt text;
+``scripts/figure_meta.py`` copies it into the cell's ``mystnb`` metadata, which the book reads."""
+
+_FIGURE_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def figure_metadata(caption: str, alt: str, name: str | None = None) -> dict:
+    """The cell metadata myst-nb needs for a numbered, captioned figure with alt text.
+
+    ``caption``: the takeaway in one sentence (MyST: ``$k$``, roles such as ``{cite}``; an
+    f-string for computed numbers). ``alt``: what the figure shows, for a reader who cannot
+    see it. ``name``: the label the prose cites with ``{numref}`` (lowercase, digits, hyphens).
+
+    >>> figure_metadata("Wider nets fit faster.", "Steps to fit against width.", "fig-width")
+    {'figure': {'caption': 'Wider nets fit faster.', 'name': 'fig-width'}, 'image': {'alt': 'Steps to fit against width.'}}
+    """
+    for label, text in (("caption", caption), ("alt", alt)):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{label} must be a non-empty string; got {text!r}")
+    if alt.strip() == caption.strip():
+        raise ValueError("alt must describe what the figure shows, not repeat the caption; "
+                         f"got the caption twice: {alt!r}")
+    figure = {"caption": caption.strip()}
+    if name is not None:
+        if not isinstance(name, str) or not _FIGURE_NAME.fullmatch(name):
+            raise ValueError("name must be lowercase letters and digits joined by hyphens, "
+                             f"e.g. 'fig-steps-to-fit'; got {name!r}")
+        figure["name"] = name
+    return {"figure": figure, "image": {"alt": alt.strip()}}
+
+
+def show_figure(fig, caption: str, alt: str, name: str | None = None) -> None:
+    """Show ``fig`` as the cell's figure, recording its caption and alt text, then close it.
+
+    Call it once per cell, as the cell's only displayed output (printed text is fine), in
+    place of ``plt.show()``. The output carries ``figure_metadata(caption, alt, name)``
+    under ``FIGURE_METADATA_KEY``; after the chapter runs, ``scripts/figure_meta.py`` puts
+    it where the book reads it (numbered caption, ``alt`` attribute).
+
+    >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> show_figure(fig, "A line.", "")
+    Traceback (most recent call last):
+    ...
+    ValueError: alt must be a non-empty string; got ''
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure (plt.subplots() returns one); got {fig!r:.80}")
+    meta = figure_metadata(caption, alt, name)
+    try:
+        display(fig, metadata={FIGURE_METADATA_KEY: meta})
+    finally:
+        plt.close(fig)        # the inline backend would show it a second time otherwise
