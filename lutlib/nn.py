@@ -28,6 +28,9 @@ from .nn_masks import LotteryTicketMixin, example_tied_masks, unit_masks
 
 __all__ = ["MLP", "example_tied_masks"]
 
+#: Bytes of temporaries for one chunk of examples in predict, score, loss_per_example, ...
+EVAL_CHUNK_BYTES = 32 * 2**20
+
 
 def _blas_limit(threads):
     """Limit the BLAS threads for the duration of a with-block (threadpoolctl); None: no limit."""
@@ -77,7 +80,8 @@ class MLP(LotteryTicketMixin, Estimator):
         never globally); None leaves the BLAS as it is. On a machine where other processes compete
         for the cores, 1 can be many times faster than 2 (see benchmarks/bench_nn.py).
     max_weight_bytes : int
-        Refuse, before allocating, a network whose weights and optimizer state exceed this.
+        Refuse, before allocating, a network whose weights and optimizer state exceed this, and an
+        (examples x classes) array from ``decision_function`` or ``predict_proba`` over it.
 
     Attributes (after fit)
     ----------------------
@@ -461,12 +465,21 @@ class MLP(LotteryTicketMixin, Estimator):
                              f"{self.n_features_in_}.")
 
     # ------------------------------------------------------------------ what experiments read
-    def _eval(self, X, unit_mask=None, y=None, chunk=4096):
-        """Yield (rows, acts, scales, logits) in evaluation mode (no dropout, no noise), by chunks."""
+    def _checked(self, X):
         self._check_fitted()
         X = check_features(X)
         self._check_n_features(X)
+        return X
+
+    def _chunk_rows(self):
+        """Rows per evaluation chunk: at most 4096, and fewer when there are many classes or units."""
+        row_bytes = 4 * (self.n_features_in_ + 2 * sum(self._fitted_hidden()) + 3 * self.n_classes_)
+        return int(max(1, min(4096, EVAL_CHUNK_BYTES // row_bytes)))
+
+    def _eval(self, X, unit_mask=None):
+        """Yield (rows, acts, scales, logits) of a checked X in evaluation mode (no dropout, no noise)."""
         masks = unit_masks(unit_mask, self._fitted_hidden(), X.shape[0])
+        chunk = self._chunk_rows()
         with _blas_limit(self.blas_threads):
             for lo in range(0, X.shape[0], chunk):
                 rows = slice(lo, lo + chunk)
@@ -474,13 +487,27 @@ class MLP(LotteryTicketMixin, Estimator):
                 acts, logits = self._forward(X[rows], scales)
                 yield rows, acts, scales, logits
 
+    def _per_class_output(self, n, what):
+        """An empty (n, n_classes) float32 array, refused before it is allocated if over the budget."""
+        n_bytes = 4 * n * self.n_classes_
+        if n_bytes > self.max_weight_bytes:
+            raise MemoryError(f"{what} of {n:,} examples x {self.n_classes_:,} classes would need {n_bytes:,} "
+                              f"bytes ({n_bytes / 2**30:.2f} GiB), over max_weight_bytes={self.max_weight_bytes:,}. "
+                              "predict, score and loss_per_example work in chunks and need no such array; or "
+                              "pass fewer examples at a time, or raise max_weight_bytes.")
+        return np.empty((n, self.n_classes_), dtype=np.float32)
+
     def decision_function(self, X, unit_mask=None):
         """Logits (n, n_classes): the inputs of the softmax.
 
         >>> MLP(hidden=(4,), seed=0).fit([[0.0], [1.0]], [0, 1], epochs=1).decision_function([[0.5]]).shape
         (1, 2)
         """
-        return np.concatenate([out[3] for out in self._eval(X, unit_mask)])
+        X = self._checked(X)
+        out = self._per_class_output(X.shape[0], "decision_function")
+        for rows, _, _, logits in self._eval(X, unit_mask):
+            out[rows] = logits
+        return out
 
     def predict_proba(self, X, unit_mask=None):
         """Class probabilities (n, n_classes).
@@ -489,18 +516,25 @@ class MLP(LotteryTicketMixin, Estimator):
         >>> round(float(p.sum()), 5)
         1.0
         """
-        z = self.decision_function(X, unit_mask)
-        z -= z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        return z / z.sum(axis=1, keepdims=True)
+        X = self._checked(X)
+        out = self._per_class_output(X.shape[0], "predict_proba")
+        for rows, _, _, z in self._eval(X, unit_mask):
+            z -= z.max(axis=1, keepdims=True)
+            np.exp(z, out=z)
+            np.divide(z, z.sum(axis=1, keepdims=True), out=out[rows])
+        return out
 
     def predict(self, X, unit_mask=None):
-        """Most probable class of each example.
+        """Most probable class of each example (computed in chunks: no n x n_classes array).
 
         >>> MLP(hidden=(8,), lr=0.5, seed=0).fit([[0.0], [1.0]], [0, 1], epochs=50).predict([[0.0], [1.0]]).tolist()
         [0, 1]
         """
-        return self.decision_function(X, unit_mask).argmax(axis=1)
+        X = self._checked(X)
+        out = np.empty(X.shape[0], dtype=np.int64)
+        for rows, _, _, logits in self._eval(X, unit_mask):
+            out[rows] = logits.argmax(axis=1)
+        return out
 
     def score(self, X, y, sample_weight=None, unit_mask=None):
         """Accuracy of predict(X) against integer labels y.
@@ -519,8 +553,12 @@ class MLP(LotteryTicketMixin, Estimator):
         >>> net.loss_per_example(X, [0, 1, 2]).shape
         (3,)
         """
-        y = check_int_labels(y, len(np.asarray(X)), getattr(self, "n_classes_", None))
-        return np.concatenate([self._softmax_xent(out[3], y[out[0]])[0] for out in self._eval(X, unit_mask)])
+        X = self._checked(X)
+        y = check_int_labels(y, X.shape[0], self.n_classes_)
+        out = np.empty(X.shape[0], dtype=np.float32)
+        for rows, _, _, logits in self._eval(X, unit_mask):
+            out[rows] = self._softmax_xent(logits, y[rows])[0]
+        return out
 
     def input_gradient(self, X, y, unit_mask=None, return_logits=False):
         """d loss_i / d x_i for each example (n, n_features): the gradient of its own loss.
@@ -531,13 +569,15 @@ class MLP(LotteryTicketMixin, Estimator):
         >>> net.input_gradient(X, [0, 1, 2]).shape
         (3, 3)
         """
-        y = check_int_labels(y, len(np.asarray(X)), getattr(self, "n_classes_", None))
-        parts, logit_parts = [], []
+        X = self._checked(X)
+        y = check_int_labels(y, X.shape[0], self.n_classes_)
+        grad = np.empty_like(X)
+        all_logits = self._per_class_output(X.shape[0], "input_gradient(return_logits=True)") if return_logits else None
         for rows, acts, scales, logits in self._eval(X, unit_mask):
-            parts.append(self._input_grad(acts, scales, self._softmax_xent(logits, y[rows])[1]))
-            logit_parts.append(logits)
-        grad = np.concatenate(parts)
-        return (grad, np.concatenate(logit_parts)) if return_logits else grad
+            grad[rows] = self._input_grad(acts, scales, self._softmax_xent(logits, y[rows])[1])
+            if return_logits:
+                all_logits[rows] = logits
+        return (grad, all_logits) if return_logits else grad
 
     def class_gradient(self, X, c, unit_mask=None):
         """d logit_c / d x for each example (n, n_features); c is one class or one per example.
@@ -546,12 +586,13 @@ class MLP(LotteryTicketMixin, Estimator):
         >>> np.allclose(net.class_gradient(np.eye(2, dtype=np.float32), 1), net.coefs_[0][:, 1])
         True
         """
-        n = len(np.asarray(X))
+        X = self._checked(X)
+        n = X.shape[0]
         c = np.broadcast_to(np.asarray(c), (n,)) if np.ndim(c) == 0 else c
-        c = check_int_labels(c, n, getattr(self, "n_classes_", None), "c")
-        parts = []
+        c = check_int_labels(c, n, self.n_classes_, "c")
+        grad = np.empty_like(X)
         for rows, acts, scales, logits in self._eval(X, unit_mask):
             g = np.zeros_like(logits)
             g[np.arange(len(g)), c[rows]] = 1
-            parts.append(self._input_grad(acts, scales, g))
-        return np.concatenate(parts)
+            grad[rows] = self._input_grad(acts, scales, g)
+        return grad
