@@ -7,7 +7,8 @@
 
 Exit status: 0 success; 1 the command ran and failed (data missing, corrupt or unreadable, a
 download failed); 2 the command line is wrong (unknown command, bad value, an option that does
-not apply); 130 interrupted (Ctrl-C). Output cut short by the reader (``| head``) is not an error.
+not apply); 130 interrupted (Ctrl-C). Output cut short by the reader (``| head``) is not an error;
+a closed standard output (``>&-``) is, reported before anything is done.
 
 >>> build_parser().parse_args(["reproduce", "table2", "--k", "2", "4"]).k
 [2, 4]
@@ -173,6 +174,11 @@ def build_parser():
 
 def main(argv=None):
     """Run the command line; returns the exit status (see the module docstring)."""
+    if sys.stdout is None:  # `lutlib ... >&-`: Python found no file descriptor 1
+        _hold_closed_stdout()
+        print("lutlib: error: standard output is closed, so nothing was done; to discard the output, "
+              "redirect it instead (>/dev/null)", file=sys.stderr)
+        return EXIT_FAILED
     try:
         parser = build_parser()
         args = parser.parse_args(argv)  # a usage error exits with status 2
@@ -193,6 +199,17 @@ def main(argv=None):
     except (OSError, ValueError, MemoryError) as e:  # includes DataFileError, ConnectionError, TimeoutError
         print(f"lutlib: error: {e}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _hold_closed_stdout():
+    """Put /dev/null on the closed descriptor 1, so that no file opened later takes its place."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        if fd != 1:
+            os.dup2(fd, 1)
+            os.close(fd)
+    except OSError:
+        pass
 
 
 def _silence_stdout():

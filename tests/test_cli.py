@@ -209,3 +209,14 @@ def test_ctrl_c_during_a_download(tmp_path):
         server.shutdown()
     assert proc.returncode == 130 and err == "lutlib: interrupted\n" and out == ""
     assert not list((tmp_path / "lutlib" / "mnist").glob(".fetch-*")), "the partial download is removed"
+
+
+@pytest.mark.parametrize("args", ["data info", "--version", "reproduce table2 --k 2"])
+def test_closed_stdout_is_one_line_before_any_work(args, tmp_path):
+    """`lutlib ... >&-`: Python has no sys.stdout at all; one error line, exit 1, nothing run."""
+    shell = subprocess.run(f"{sys.executable} -m lutlib {args} >&-", shell=True, text=True, capture_output=True,
+                           stdin=subprocess.DEVNULL, env={"PATH": os.environ["PATH"], "XDG_CACHE_HOME": str(tmp_path)})
+    assert shell.returncode == cli.EXIT_FAILED, shell.stderr
+    assert shell.stderr == ("lutlib: error: standard output is closed, so nothing was done; to discard the "
+                            "output, redirect it instead (>/dev/null)\n")
+    assert not (tmp_path / "lutlib").exists(), "no fetch was started"
