@@ -35,6 +35,19 @@ class Interval:
     level: float
     method: str
 
+    def __getitem__(self, index):
+        """The interval of one setting, when computed along an axis.
+
+        >>> r = mean_ci([[0.1, 0.5], [0.2, 0.6], [0.3, 0.7]], min_n=3)
+        >>> round(r[1].mean, 3)
+        0.6
+        """
+        if np.ndim(self.mean) == 0:
+            raise TypeError("this interval is a single one: there is nothing to index")
+        pick = lambda v: v[index] if np.ndim(v[index]) else float(v[index])
+        return Interval(pick(self.mean), pick(self.low), pick(self.high), pick(self.half_width),
+                        self.n, self.level, self.method)
+
 
 @dataclass(frozen=True)
 class PermutationResult:

@@ -20,6 +20,8 @@ import html
 import math
 import numbers
 
+import numpy as np
+
 from .stats import format_ci
 
 _PAD = "padding: 2px 10px; border-bottom: 1px solid rgba(128, 128, 128, 0.4)"
@@ -44,6 +46,9 @@ def format_cell(value, digits=3) -> str:
     if value is None:
         return ""
     if hasattr(value, "half_width") and hasattr(value, "mean"):
+        if np.ndim(value.mean):
+            raise ValueError("a cell holds one interval; this one has one per setting: "
+                             "pass result[j] for setting j")
         return format_ci(value, digits)
     if _is_pair(value):
         mean, half = (float(v) for v in value)

@@ -46,6 +46,9 @@ def test_axis_gives_one_interval_per_setting():
         one = stats.mean_ci(grid[:, j])
         assert by_axis.low[j] == pytest.approx(one.low) and by_axis.high[j] == pytest.approx(one.high)
     assert stats.mean_ci(grid.T, axis=1).mean == pytest.approx(by_axis.mean)
+    assert by_axis[2] == stats.mean_ci(grid[:, 2])
+    with pytest.raises(TypeError, match="single one"):
+        stats.mean_ci(grid[:, 0])[0]
 
 
 def test_t_interval_covers_the_mean_95_percent_of_the_time():

@@ -88,3 +88,10 @@ def test_text_repr_is_the_table():
 def test_html_table_refuses(args, match):
     with pytest.raises(ValueError, match=match):
         tables.html_table(*args)
+
+
+def test_a_cell_refuses_an_interval_per_setting():
+    grid = mean_ci(np.random.default_rng(0).normal(size=(5, 3)))
+    with pytest.raises(ValueError, match="pass result\\[j\\]"):
+        tables.html_table(["a", "b"], [(1, grid)], caption="c")
+    assert "±" in tables.html_table(["a", "b"], [(1, grid[0])], caption="c").html
