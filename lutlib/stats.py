@@ -62,7 +62,7 @@ class PermutationResult:
 
 
 # ------------------------------------------------------------------ checks
-def _values(values, name, min_n, axis=0):
+def _values(values, name, min_n, axis=0, needs="an interval"):
     """values as a float array with at least ``min_n`` finite entries along ``axis``."""
     try:
         arr = np.asarray(values, dtype=float)
@@ -78,8 +78,9 @@ def _values(values, name, min_n, axis=0):
         raise ValueError(f"{name} contains {arr[where]} at index {where}: drop or rerun the failed "
                          "seeds explicitly; an interval over the rest would hide them")
     if arr.shape[axis] < min_n:
-        raise ValueError(f"{name} has {arr.shape[axis]} value(s) along axis {axis}; an interval "
-                         f"needs at least {min_n} (one per seed; see lutlib.stats.MIN_SEEDS)")
+        why = " (one per seed; see lutlib.stats.MIN_SEEDS)" if needs == "an interval" else ""
+        raise ValueError(f"{name} has {arr.shape[axis]} value(s) along axis {axis}; {needs} "
+                         f"needs at least {min_n}{why}")
     return arr
 
 
@@ -214,7 +215,8 @@ def welch_difference(a, b, level=0.95, min_n=MIN_SEEDS):
         return Interval(float(diff), float(diff), float(diff), 0.0, min(len(a), len(b)), level, "welch")
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
     half = t_quantile(0.5 + level / 2, df) * se
-    return Interval(float(diff), diff - half, diff + half, half, min(len(a), len(b)), level, "welch")
+    return Interval(float(diff), float(diff - half), float(diff + half), float(half), min(len(a), len(b)),
+                    level, "welch")
 
 
 def _number(x, digits):
@@ -291,7 +293,7 @@ def permutation_null(statistic, x, y, n_permutations=9_999, seed=0, paired=False
         raise TypeError(f"statistic must be a function of (x, y); got {statistic!r:.80}")
     if alternative not in ("two-sided", "greater", "less"):
         raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less'; got {alternative!r}")
-    x, y = _values(x, "x", 2), _values(y, "y", 2)
+    x, y = _values(x, "x", 2, needs="a permutation"), _values(y, "y", 2, needs="a permutation")
     n_permutations = _count(n_permutations, "n_permutations", 1)
     if paired and x.shape != y.shape:
         raise ValueError(f"paired=True needs x and y of the same shape; got {x.shape} and {y.shape}")
@@ -335,7 +337,7 @@ def spearman(a, b):
     >>> spearman([1, 2, 3, 4], [10, 20, 20, 40])
     0.9486832980505138
     """
-    a, b = _values(a, "a", 2), _values(b, "b", 2)
+    a, b = (_values(v, name, 2, needs="a rank correlation") for v, name in ((a, "a"), (b, "b")))
     if a.ndim != 1 or a.shape != b.shape:
         raise ValueError(f"a and b must be 1-D of the same length; got shapes {a.shape} and {b.shape}")
     ra, rb = _ranks(a) - (len(a) + 1) / 2, _ranks(b) - (len(b) + 1) / 2

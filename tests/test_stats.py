@@ -249,6 +249,8 @@ def test_spearman_refuses():
         stats.spearman([1, 2, 3], [5, 5, 5])
     with pytest.raises(ValueError, match="same length"):
         stats.spearman([1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match="a has 1 value.*a rank correlation needs at least 2$"):
+        stats.spearman([1], [1])
 
 
 # ------------------------------------------------------- split-half reliability
