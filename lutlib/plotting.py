@@ -115,7 +115,7 @@ def show_figure(fig, caption: str, alt: str, name: str | None = None) -> None:
 
     Call it once per cell, as the cell's only displayed output (printed text is fine), in
     place of ``plt.show()``. The output carries ``figure_metadata(caption, alt, name)``
-    under ``FIGURE_METADATA_KEY``; after the chapter runs, ``scripts/figure_meta.py`` puts
+    under ``FIGURE_METADATA_KEY``; `make execute` (``scripts/figure_meta.py``) then puts
     it where the book reads it (numbered caption, ``alt`` attribute).
 
     >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt

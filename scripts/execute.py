@@ -37,6 +37,8 @@ Three things differ from
   with an empty line and code solution cells with a ``# Solution`` comment. The book ignores these keys (sphinx-exercise hides the solution there)
   and `make student` still removes the cells.
 * **Clean metadata.** No per-cell timing metadata (it changed every run and churned diffs).
+* **Figure captions.** The caption and alt text each ``lutlib.plotting.show_figure`` recorded
+  go into its cell's ``mystnb`` metadata, where the book reads them (scripts/figure_meta.py).
 
 Execution counts come out 1, 2, 3, ... (one clean run), widget state is saved
 (``store_widget_state``), and a failing cell stops the run with its traceback.
@@ -56,6 +58,7 @@ from nbclient.output_widget import OutputWidget
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import atomic  # noqa: E402  (scripts/ is not a package)
+import figure_meta  # noqa: E402
 
 # {eval}`expression`: the role's content runs to the next backtick (as in MyST).
 EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
@@ -195,6 +198,7 @@ def execute(path: Path, out: Path | None = None, timeout: int = 600) -> float:
                            resources={"metadata": {"path": str(path.resolve().parent)}})
     client.execute()
     collapse_solutions(nb)
+    figure_meta.apply(nb)
     seconds = time.perf_counter() - start
     dest = path if out is None else out / path.name
     dest.parent.mkdir(parents=True, exist_ok=True)

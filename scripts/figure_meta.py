@@ -3,10 +3,11 @@
 ``show_figure(fig, caption, alt, name)`` records the caption (computed when the chapter
 runs, so its numbers are the run's), the alt text and the figure's name in the metadata of
 its output. myst-nb reads them from the *cell's* metadata (``mystnb: figure: {caption,
-name}`` and ``mystnb: image: {alt}``), which a running cell cannot write. This script copies
-them there, after the chapter ran:
+name}`` and ``mystnb: image: {alt}``), which a running cell cannot write. ``apply`` copies
+them there: `make execute` (scripts/execute.py) calls it after each run. For a chapter run
+some other way (saved from JupyterLab), run this script:
 
-    python scripts/figure_meta.py notebooks/06_closer_look.ipynb   # after make execute
+    python scripts/figure_meta.py notebooks/06_closer_look.ipynb
     python scripts/figure_meta.py --check notebooks/*.ipynb         # exit 1 if one is stale
 
 A notebook is rewritten (atomically) only when something changed. myst-nb wraps every

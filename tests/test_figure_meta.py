@@ -2,8 +2,8 @@
 
 A figure is an ``image/png`` output of a code cell the book shows (not tagged ``remove-output``
 or ``remove-cell``). It needs ``mystnb: figure: caption`` and ``mystnb: image: alt`` in its
-cell's metadata, which ``lutlib.plotting.show_figure`` records and ``scripts/figure_meta.py``
-writes; a caption recorded by the run but not yet copied there is stale.
+cell's metadata, which ``lutlib.plotting.show_figure`` records and `make execute`
+(``scripts/figure_meta.py``) writes; a caption recorded by the run but not copied there is stale.
 
 Chapters are checked once they are captioned: add a chapter's file name to ``CAPTIONED``.
 """
@@ -141,8 +141,9 @@ def test_figure_metadata_refuses():
 
 
 # -------------------------------------------- from a run to the cell's metadata
-def test_show_figure_in_a_kernel_then_figure_meta(tmp_path):
-    nbclient = pytest.importorskip("nbclient")
+def test_show_figure_through_make_execute_and_the_script(tmp_path):
+    pytest.importorskip("nbclient")
+    import execute                                            # scripts/execute.py (make execute)
     nb = _notebook(nbformat.v4.new_code_cell(
         "import matplotlib.pyplot as plt\n"
         "from lutlib.plotting import show_figure\n"
@@ -151,22 +152,25 @@ def test_show_figure_in_a_kernel_then_figure_meta(tmp_path):
         "print('numbers stay outside the figure')\n"
         "show_figure(fig, f'Accuracy reaches {acc:.3f}.', 'A line rising from 0.5 to 0.884.',\n"
         "            name='fig-rise')"))
-    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(ROOT)}}).execute()
-    cell = nb.cells[0]
-    pngs = [o for o in cell.outputs if "image/png" in o.get("data", {})]
-    assert len(pngs) == 1                                    # shown once, not again by the backend
-    assert any("without a caption" in p for p in figure_problems(nb))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "chapter.ipynb"
     nbformat.write(nb, path)
+    execute.execute(path, timeout=120)
+    run = nbformat.read(path, as_version=4)
+    cell = run.cells[0]
+    assert len([o for o in cell.outputs if "image/png" in o.get("data", {})]) == 1   # shown once
+    expected = {"figure": {"caption": "Accuracy reaches 0.884.", "name": "fig-rise"},
+                "image": {"alt": "A line rising from 0.5 to 0.884."}}
+    assert cell.metadata["mystnb"] == expected
+    assert figure_problems(run) == []
+    # a notebook run some other way: the script puts the metadata where the book reads it
+    del cell.metadata["mystnb"]
+    nbformat.write(run, path)
+    assert any("without a caption" in p for p in figure_problems(run))
     script = [sys.executable, str(ROOT / "scripts" / "figure_meta.py")]
     assert subprocess.run([*script, "--check", str(path)], capture_output=True).returncode == 1
     assert subprocess.run([*script, str(path)], capture_output=True).returncode == 0
-    written = nbformat.read(path, as_version=4)
-    assert written.cells[0].metadata["mystnb"] == {
-        "figure": {"caption": "Accuracy reaches 0.884.", "name": "fig-rise"},
-        "image": {"alt": "A line rising from 0.5 to 0.884."}}
-    assert figure_problems(written) == []
+    assert nbformat.read(path, as_version=4).cells[0].metadata["mystnb"] == expected
     assert subprocess.run([*script, "--check", str(path)], capture_output=True).returncode == 0
 
 
