@@ -42,3 +42,60 @@
   install();
   document.addEventListener("DOMContentLoaded", install);
 })();
+
+// Accessible names for the widgets, which ipywidgets 8 does not give: a slider's handle
+// (role="slider") is named by the widget's description label and announces the value its
+// readout shows ("40%", not the option's index); a row of toggle buttons is a group named by
+// its label; an image frame gets as its alt text the description lutlib.static_widgets saved
+// as the image's tooltip. Widgets render after the page loads, so a MutationObserver applies
+// this to every widget as it appears; each change is made only when it changes something, so
+// the observer settles.
+(function () {
+  var n = 0;
+  function labelId(widget) {
+    var label = widget.querySelector(":scope > .widget-label, :scope > label");
+    if (!label || !label.textContent.trim()) { return null; }
+    if (!label.id) { label.id = "lutbook-widget-label-" + (++n); }
+    // ipywidgets writes a missing tooltip as the label's title "null"
+    if (label.getAttribute("title") === "null") { label.removeAttribute("title"); }
+    return label.id;
+  }
+  function set(el, name, value) {
+    if (value && el.getAttribute(name) !== value) { el.setAttribute(name, value); }
+  }
+  function fix(root) {
+    root.querySelectorAll(".widget-slider, .jupyter-widget-slider").forEach(function (w) {
+      var handle = w.querySelector('[role="slider"]');
+      if (!handle) { return; }
+      set(handle, "aria-labelledby", labelId(w));
+      var readout = w.querySelector(".widget-readout");
+      if (readout) { set(handle, "aria-valuetext", readout.textContent.trim()); }
+    });
+    root.querySelectorAll(".widget-toggle-buttons, .jupyter-widget-toggle-buttons")
+      .forEach(function (w) {
+        var group = w.querySelector(".widget-toggle-button")
+          && w.querySelector(".widget-toggle-button").parentElement;
+        if (!group) { return; }
+        set(group, "role", "group");
+        set(group, "aria-labelledby", labelId(w));
+        group.querySelectorAll("button").forEach(function (b) {
+          set(b, "aria-pressed", b.classList.contains("mod-active") ? "true" : "false");
+        });
+      });
+    root.querySelectorAll("img.widget-image[title]:not([alt])").forEach(function (img) {
+      img.setAttribute("alt", img.getAttribute("title"));
+    });
+  }
+  function start() {
+    fix(document);
+    new MutationObserver(function () { fix(document); }).observe(document.body, {
+      subtree: true, childList: true, characterData: true,
+      attributes: true, attributeFilter: ["aria-valuetext", "class", "title"]
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
