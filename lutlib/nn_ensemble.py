@@ -10,7 +10,10 @@ a leading seed axis, ``W`` of shape (S, d, h), the minibatches of all members ar
 Each member is the network ``MLP(seed=s)`` trains alone, with the same hyperparameters: it
 draws its initial weights, its order of the examples, its dropout and its input noise from its
 own random generator, exactly as the single MLP does, and takes the same steps. The two differ
-only by float32 rounding (the first layer may skip a different set of all-zero pixel columns).
+only by float32 rounding: for one minibatch MLP leaves out of its first layer the pixel columns
+that are 0 in every image, and the ensemble does not (on (S, b, d) that costs more than it saves),
+so their first-layer sums may round differently. Where no column is left out (inputs without
+zeros, or with input noise) the members are the single fits bit for bit on this machine.
 
 Data: ``X`` of shape (n, d) and ``y`` of shape (n,) are seen by every member. Give each member
 its own data with a leading seed axis: ``y`` of shape (S, n) (its own random labels, say) and/or
@@ -44,6 +47,20 @@ __all__ = ["MLPEnsemble"]
 
 _MLP_PARAMS = ("hidden", "n_classes", "weight_decay", "dropout", "input_noise", "optimizer", "lr",
                "momentum", "batch_size", "epochs", "blas_threads")
+
+
+#: One member's slice of a parameter above this many numbers is updated member by member, so the
+#: few passes of an optimizer step over it run in the cache (same arithmetic, element by element).
+_BLOCK_SIZE = 1 << 14
+
+
+def _member_blocks(*arrays):
+    """The arrays whole, or their slices member by member when one member's slice is large."""
+    if arrays[0][0].size < _BLOCK_SIZE:
+        yield arrays
+    else:
+        for s in range(len(arrays[0])):
+            yield tuple(a[s] for a in arrays)
 
 
 def _transposed(A):
@@ -207,9 +224,14 @@ class MLPEnsemble(Estimator):
         return self.lr if self.lr is not None else {"sgd": 0.05, "adam": 0.001}[self.optimizer]
 
     # ------------------------------------------------------------------ forward and backward
-    def _forward(self, Xb, scales, coefs):
-        """Activations of every layer (input first) and the logits, all with the seed axis first."""
+    def _forward(self, Xb, scales):
+        """Activations of every layer (input first) and the logits, all with the seed axis first.
+
+        Xb may hold only the first features (see ``_nonzero_features_first``): the first layer
+        then multiplies by the matching rows of its weights.
+        """
         acts = [Xb]
+        coefs = [self.coefs_[0][:, :Xb.shape[-1]]] + self.coefs_[1:]
         for W, b, s in zip(coefs[:-1], self.intercepts_[:-1], scales):
             a = np.matmul(acts[-1], W)
             a += b[:, None, :]
@@ -220,14 +242,24 @@ class MLPEnsemble(Estimator):
         logits = np.matmul(acts[-1], coefs[-1]) + self.intercepts_[-1][:, None, :]
         return acts, logits
 
-    def _backward(self, acts, scales, g, coefs):
-        """Weight and bias gradients, from g, the gradient of the loss with respect to the logits."""
+    def _backward(self, acts, scales, g, first_grad=None):
+        """Weight and bias gradients, from g, the gradient of the loss with respect to the logits.
+
+        first_grad: when the first layer saw only the first k features, a buffer for its full
+        gradient (reused from step to step; its rows k: are set to 0, the gradient of the rest).
+        """
         dW, db = [], []
-        for layer in range(len(coefs) - 1, -1, -1):
-            dW.append(np.matmul(_transposed(acts[layer]), g))
+        for layer in range(len(self.coefs_) - 1, -1, -1):
+            if layer == 0 and first_grad is not None:
+                k = acts[0].shape[-1]
+                first_grad[:, k:] = 0                  # _update may have added weight decay there
+                np.matmul(_transposed(acts[0]), g, out=first_grad[:, :k])
+                dW.append(first_grad)
+            else:
+                dW.append(np.matmul(_transposed(acts[layer]), g))
             db.append(g.sum(axis=1))
             if layer > 0:
-                g = np.matmul(g, _transposed(coefs[layer]))
+                g = np.matmul(g, _transposed(self.coefs_[layer]))
                 g *= acts[layer] > 0                  # ReLU (and any dropped unit) passes no gradient
                 if scales[layer - 1] is not None:
                     g *= scales[layer - 1]
@@ -239,10 +271,10 @@ class MLPEnsemble(Estimator):
         z = logits - logits.max(axis=-1, keepdims=True)
         e = np.exp(z)
         total = e.sum(axis=-1, keepdims=True)
-        losses = np.log(total[..., 0]) - np.take_along_axis(z, y[..., None], axis=-1)[..., 0]
+        at_label = np.arange(y.size) * z.shape[-1] + y.ravel()        # flat index of (member, row, y)
+        losses = np.log(total[..., 0]) - z.ravel()[at_label].reshape(y.shape)
         g = e / total
-        members, rows = np.indices(y.shape, sparse=True)
-        g[members, rows, y] -= 1
+        g.ravel()[at_label] -= 1
         return losses, g
 
     def _update(self, dW, db):
@@ -251,24 +283,26 @@ class MLPEnsemble(Estimator):
         grads = dW + db
         params = self.coefs_ + self.intercepts_
         if self.weight_decay:
-            for i, W in enumerate(self.coefs_):
-                grads[i] += np.float32(self.weight_decay) * W
+            for W, g in zip(self.coefs_, grads):
+                for W, g in _member_blocks(W, g):
+                    g += np.float32(self.weight_decay) * W
         self._step += 1
         if self.optimizer == "adam":
-            m, v = self._state
             b1, b2, t = 0.9, 0.999, self._step
             step = lr * np.float32(np.sqrt(1 - b2**t) / (1 - b1**t))
-            for p, g, mi, vi in zip(params, grads, m, v):
-                mi *= b1
-                mi += (1 - b1) * g
-                vi *= b2
-                vi += (1 - b2) * g * g
-                p -= step * mi / (np.sqrt(vi) + np.float32(1e-8))
+            for arrays in zip(params, grads, *self._state):
+                for p, g, mi, vi in _member_blocks(*arrays):
+                    mi *= b1
+                    mi += (1 - b1) * g
+                    vi *= b2
+                    vi += (1 - b2) * g * g
+                    p -= step * mi / (np.sqrt(vi) + np.float32(1e-8))
         elif self._state:
-            for p, g, vi in zip(params, grads, self._state[0]):
-                vi *= np.float32(self.momentum)
-                vi += g
-                p -= lr * vi
+            for arrays in zip(params, grads, self._state[0]):
+                for p, g, vi in _member_blocks(*arrays):
+                    vi *= np.float32(self.momentum)
+                    vi += g
+                    p -= lr * vi
         else:
             for p, g in zip(params, grads):
                 p -= lr * g
@@ -331,13 +365,14 @@ class MLPEnsemble(Estimator):
             self._check_n_features(Xv, "validation X")
             yv = self._check_y(validation[1], Xv.shape[-2], self.n_classes_, "validation y")
         rec = check_record(record, False, n)
+        features = self._nonzero_features_first(X)
         if self._state_kind != self._optimizer_kind():
             self._reset_optimizer()
         for _ in range(epochs):
             saved = self._training_state()
             try:
                 with np.errstate(over="ignore", invalid="ignore"), _blas_limit(self.blas_threads):
-                    entries = self._epoch(X, y, rec)
+                    entries = self._epoch(X, y, rec, features)
                 if validation is not None:
                     val_loss = self.loss_per_example(Xv, yv).mean(axis=1)
                     val_accuracy = self.score(Xv, yv)
@@ -381,8 +416,45 @@ class MLPEnsemble(Estimator):
         scales = [k / keep for k in kept] if kept is not None else [None] * len(widths)
         return noise, scales
 
-    def _epoch(self, X, y, rec):
-        """Train one epoch of every member; return one history entry per member."""
+    def _nonzero_features_first(self, X):
+        """(X reduced to its features that are not 0 in every example, an order of all features that
+        puts those first) when that leaves out at least a tenth of them; else None.
+
+        A feature that is 0 in every training example adds nothing to the first layer's products
+        and its weights get no gradient, so training leaves it out (as MLP does for the features
+        that are 0 in one minibatch; images have such pixels). With input noise no feature is 0.
+        """
+        if self.input_noise:
+            return None
+        used = X.reshape(-1, X.shape[-1]).any(axis=0)
+        if used.sum() >= 0.9 * X.shape[-1]:
+            return None
+        order = np.argsort(~used, kind="stable")
+        return np.ascontiguousarray(X[..., order[:used.sum()]]), order
+
+    def _reorder_first_layer(self, order):
+        """Put the rows of the first weight matrix, and of its optimizer state, in this order."""
+        self.coefs_[0] = self.coefs_[0][:, order]
+        for state in self._state:
+            state[0] = state[0][:, order]
+
+    def _epoch(self, X, y, rec, features=None):
+        """Train one epoch of every member; return one history entry per member.
+
+        features: None, or (X with the used features only, the order that puts them first):
+        while the epoch runs, the first layer's weights are held in that order, so the rows that
+        are used form one block.
+        """
+        if features is None:
+            return self._epoch_steps(X, y, rec)
+        X, order = features
+        self._reorder_first_layer(order)
+        try:
+            return self._epoch_steps(X, y, rec)
+        finally:
+            self._reorder_first_layer(np.argsort(order))
+
+    def _epoch_steps(self, X, y, rec):
         start, S, n = time.perf_counter(), len(self.seeds_), X.shape[-2]
         epoch = self.epochs_done_ + 1
         members = np.arange(S)[:, None]
@@ -393,6 +465,7 @@ class MLPEnsemble(Estimator):
             ex_loss = np.full((S, len(rec)), np.nan, dtype=np.float32)
             ex_correct = np.zeros((S, len(rec)), dtype=bool)
         loss_sum, hits = np.zeros(S), np.zeros(S, dtype=np.int64)
+        first_grad = np.zeros_like(self.coefs_[0]) if X.shape[-1] < self.coefs_[0].shape[1] else None
         for lo in range(0, n, self.batch_size):
             idx = orders[:, lo:lo + self.batch_size]                        # (S, b)
             Xb = X[members, idx] if X.ndim == 3 else X[idx]                  # (S, b, d)
@@ -400,14 +473,7 @@ class MLPEnsemble(Estimator):
             noise, scales = self._train_draws(Xb.shape[1:])
             if noise is not None:
                 Xb = Xb + np.float32(self.input_noise) * noise
-            # Pixels that are 0 in every member's minibatch are left out of the first layer (exact:
-            # they add nothing, and their weights get no gradient), as MLP does for one minibatch.
-            cols = np.flatnonzero(Xb.any(axis=(0, 1))) if noise is None else None
-            if cols is not None and len(cols) < 0.9 * Xb.shape[2]:
-                Xb, coefs = Xb[:, :, cols], [self.coefs_[0][:, cols]] + self.coefs_[1:]
-            else:
-                cols, coefs = None, self.coefs_
-            acts, logits = self._forward(Xb, scales, coefs)
+            acts, logits = self._forward(Xb, scales)
             losses, g = self._softmax_xent(logits, yb)
             batch_loss = losses.sum(axis=1)
             if not np.isfinite(batch_loss).all():
@@ -425,10 +491,7 @@ class MLPEnsemble(Estimator):
                 sel = r >= 0
                 ex_loss[np.nonzero(sel)[0], r[sel]] = losses[sel]
                 ex_correct[np.nonzero(sel)[0], r[sel]] = correct[sel]
-            dW, db = self._backward(acts, scales, g, coefs)
-            if cols is not None:
-                dW[0], rows_of_cols = np.zeros_like(self.coefs_[0]), dW[0]
-                dW[0][:, cols] = rows_of_cols
+            dW, db = self._backward(acts, scales, g, first_grad)
             self._update(dW, db)
         seconds = time.perf_counter() - start
         entries = []
