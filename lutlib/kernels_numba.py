@@ -72,18 +72,48 @@ def _matches(out, labels, start, stop):
     return h
 
 
+@numba.njit(cache=True, inline="always")
+def _count(addr, y, n, rows):
+    # Label counts per row: c[2p + label].
+    c = np.zeros(2 * rows, dtype=np.int32)
+    for i in range(n):
+        c[2 * addr[i] + y[i]] += 1
+    return c
+
+
+@numba.njit(cache=True, inline="always")
+def _count4(addr, y, n, rows):
+    # The same with four sub-histograms taking turns, so a run of equal addresses (common in
+    # deep layers, where most luts agree) does not wait on one counter; summed at the end.
+    # Measured at k = 8, 1 thread: the five layers of Experiment 1 from 498 to 454 ms CPU.
+    step = 2 * rows
+    c = np.zeros(4 * step, dtype=np.int32)
+    m = n - n % 4
+    for i in range(0, m, 4):
+        c[2 * addr[i] + y[i]] += 1
+        c[step + 2 * addr[i + 1] + y[i + 1]] += 1
+        c[2 * step + 2 * addr[i + 2] + y[i + 2]] += 1
+        c[3 * step + 2 * addr[i + 3] + y[i + 3]] += 1
+    for i in range(m, n):
+        c[2 * addr[i] + y[i]] += 1
+    total = c[:step].copy()
+    for q in range(1, 4):
+        for p in range(step):
+            total[p] += c[q * step + p]
+    return total
+
+
 @numba.njit(parallel=True, cache=True)
 def _fit_layer(A, y, wiring, keys, tables, out, counts, keep_counts, E, y_eval, ends, out_eval, hits,
                proto):
     n_luts, k = wiring.shape
     rows = 1 << k
+    lanes = 4 if k <= 9 else 1   # four sub-histograms while they fit in the L1 cache (16 KiB)
     n, n_eval = A.shape[1], E.shape[1]
     for j in numba.prange(n_luts):
         addr = np.empty(max(n, n_eval), dtype=proto.dtype)
         _addresses(A, wiring[j], addr)
-        c = np.zeros(2 * rows, dtype=np.int32)
-        for i in range(n):
-            c[2 * addr[i] + y[i]] += 1
+        c = _count4(addr, y, n, rows) if lanes == 4 else _count(addr, y, n, rows)
         key = keys[j]
         t = tables[j]
         t32 = np.empty(rows, dtype=np.int32)
