@@ -227,8 +227,9 @@ def verdict(a, b, names=("A", "B"), level=0.95, paired=True, digits=3, min_n=MIN
     """The finding the interval of mean(a) - mean(b) supports, as a sentence fragment.
 
     ``paired=True``: a[i] and b[i] share seed i (``paired_difference``); otherwise Welch's
-    interval (``welch_difference``). The larger one is named first; when the interval
-    contains 0 the verdict says so.
+    interval (``welch_difference``). ``b`` may be one number, a reference value (0 for a
+    trend: ``verdict(slopes(x, y), 0, ("slope", "0"))``). The larger one is named first;
+    when the interval contains 0 the verdict says so.
 
     >>> verdict([0.90, 0.91, 0.92, 0.90, 0.91], [0.88, 0.90, 0.90, 0.89, 0.90], ("wide", "narrow"))
     'wide > narrow (difference 0.014, 95 % CI 0.007 to 0.021)'
@@ -237,6 +238,9 @@ def verdict(a, b, names=("A", "B"), level=0.95, paired=True, digits=3, min_n=MIN
     """
     if not (isinstance(names, (tuple, list)) and len(names) == 2 and all(isinstance(s, str) for s in names)):
         raise ValueError(f"names must be two strings, e.g. ('MLP', 'lut'); got {names!r}")
+    if np.ndim(b) == 0:
+        b = np.full(np.shape(a), _values([b], "b", 1)[0])
+        paired = True
     d = paired_difference(a, b, level, min_n=min_n) if paired else welch_difference(a, b, level, min_n)
     if np.ndim(d.mean):
         raise ValueError("verdict compares one number per seed: a and b must be 1-D; "
@@ -251,6 +255,26 @@ def verdict(a, b, names=("A", "B"), level=0.95, paired=True, digits=3, min_n=MIN
     return (f"not resolved at this scale ({names[0]} \N{MINUS SIGN} {names[1]}: difference "
             f"{_number(d.mean, digits)}, {pct} {_number(d.low, digits)} to "
             f"{_number(d.high, digits)} includes 0)")
+
+
+def slopes(x, values, axis=0):
+    """Least-squares slope of ``values`` against ``x``, one per seed: feed it to ``mean_ci``.
+
+    ``values``: seeds x settings (``axis=0``: the seeds run down the rows), one column per
+    value of ``x``.
+
+    >>> slopes([0, 1, 2], [[1.0, 2.0, 3.0], [0.0, 2.0, 4.0]]).tolist()
+    [1.0, 2.0]
+    """
+    x = _values(x, "x", 2, needs="a slope")
+    values = np.moveaxis(_values(values, "values", 1, axis), axis, 0)
+    if x.ndim != 1 or values.ndim != 2 or values.shape[1] != len(x):
+        raise ValueError(f"values must be seeds x settings with one column per x ({len(x)}); "
+                         f"got shape {np.shape(values)} (axis={axis})")
+    if np.ptp(x) == 0:
+        raise ValueError(f"x must take at least two different values; got {x.tolist()}")
+    centred = x - x.mean()
+    return (values - values.mean(axis=1, keepdims=True)) @ centred / (centred @ centred)
 
 
 def format_ci(result, digits=3):

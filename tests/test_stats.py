@@ -157,6 +157,28 @@ def test_verdict_unpaired_uses_welch():
         stats.verdict(a, b)                                          # paired needs pairs
 
 
+def test_verdict_against_a_reference_value_is_a_one_sample_interval():
+    values = [0.012, 0.010, 0.015, 0.011, 0.013]
+    r = stats.mean_ci(values)
+    assert stats.verdict(values, 0, ("slope", "0")) == (
+        f"slope > 0 (difference {r.mean:.3f}, 95 % CI {r.low:.3f} to {r.high:.3f})")
+    assert stats.verdict(values, 0.02, ("slope", "0.02")).startswith("0.02 > slope")
+    assert stats.verdict(values, 0.012, ("slope", "0.012")).startswith("not resolved")
+
+
+def test_slopes_match_scipy_linregress():
+    rng = np.random.default_rng(13)
+    x = np.array([0.2, 0.4, 0.6, 0.8, 1.0])
+    grid = 224 - 10 * x + rng.normal(0, 8, size=(6, 5))            # 6 seeds x 5 settings
+    expected = [scipy_stats.linregress(x, row).slope for row in grid]
+    assert stats.slopes(x, grid) == pytest.approx(expected)
+    assert stats.slopes(x, grid.T, axis=1) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="one column per x"):
+        stats.slopes(x[:4], grid)
+    with pytest.raises(ValueError, match="two different values"):
+        stats.slopes([1, 1, 1, 1, 1], grid)
+
+
 def test_verdict_refuses_bad_names_and_2d():
     five = [1.0, 2, 3, 4, 5]
     with pytest.raises(ValueError, match="names must be two strings"):
