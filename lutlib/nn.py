@@ -193,14 +193,17 @@ class MLP(LotteryTicketMixin, Estimator):
         return acts, logits
 
     def _backward(self, acts, scales, g):
-        """Weight and bias gradients of the loss whose gradient with respect to the logits is g."""
+        """Weight and bias gradients of the loss whose gradient with respect to the logits is g.
+
+        Also returns g at the first layer's output (before its ReLU): ``g @ W0.T`` is then the
+        gradient with respect to the input."""
         dW, db = [], []
         for layer in range(len(self.coefs_) - 1, -1, -1):
             dW.append(acts[layer].T @ g)
             db.append(g.sum(axis=0))
             if layer > 0:
                 g = self._down(g, layer, acts, scales)
-        return dW[::-1], db[::-1]
+        return dW[::-1], db[::-1], g
 
     def _down(self, g, layer, acts, scales):
         """Gradient with respect to the input of ``layer`` (the output of the layer below)."""
@@ -229,9 +232,17 @@ class MLP(LotteryTicketMixin, Estimator):
         g[rows, y] -= 1
         return losses, g
 
-    def _update(self, dW, db):
-        """One optimizer step; weight decay added here, weight masks keep pruned weights at zero."""
+    def _update(self, dW, db, rows0=None):
+        """One optimizer step; weight decay added here, weight masks keep pruned weights at zero.
+
+        rows0: dW[0] holds only these rows of the first layer's gradient (the others are zero).
+        The step is the same, number for number, as with the full gradient: a zero adds nothing
+        to a moment or a velocity, so only those rows of them are added to."""
         lr = np.float32(self._lr())
+        if rows0 is not None and (self.weight_decay or self.weight_masks_ is not None):
+            full = np.zeros_like(self.coefs_[0])
+            full[rows0] = dW[0]
+            dW, rows0 = [full] + dW[1:], None
         grads = dW + db
         params = self.coefs_ + self.intercepts_
         for i, W in enumerate(self.coefs_):
@@ -240,27 +251,40 @@ class MLP(LotteryTicketMixin, Estimator):
             if self.weight_masks_ is not None:
                 grads[i] *= self.weight_masks_[i]
         self._step += 1
+        rows = [rows0] + [slice(None)] * (len(params) - 1)
         if self.optimizer == "adam":
             m, v = self._state
             b1, b2, t = 0.9, 0.999, self._step
             step = lr * np.float32(np.sqrt(1 - b2**t) / (1 - b1**t))
-            for p, g, mi, vi in zip(params, grads, m, v):
+            for p, g, mi, vi, r in zip(params, grads, m, v, rows):
                 mi *= b1
-                mi += (1 - b1) * g
+                mi[r] += (1 - b1) * g
                 vi *= b2
-                vi += (1 - b2) * g * g
-                p -= step * mi / (np.sqrt(vi) + np.float32(1e-8))
+                vi[r] += (1 - b2) * g * g
+                den = np.sqrt(vi, out=self._scratch(p, 0))
+                den += np.float32(1e-8)
+                num = np.multiply(mi, step, out=self._scratch(p, 1))
+                num /= den
+                p -= num                          # p -= step * mi / (sqrt(vi) + 1e-8)
         elif self._state:
-            for p, g, vi in zip(params, grads, self._state[0]):
+            for p, g, vi, r in zip(params, grads, self._state[0], rows):
                 vi *= np.float32(self.momentum)
-                vi += g
-                p -= lr * vi
+                vi[r] += g
+                p -= np.multiply(vi, lr, out=self._scratch(p, 0))     # p -= lr * vi
         else:
-            for p, g in zip(params, grads):
-                p -= lr * g
+            for p, g, r in zip(params, grads, rows):
+                p[r] -= lr * g
         if self.weight_masks_ is not None:          # pruned weights stay exactly zero
             for W, M in zip(self.coefs_, self.weight_masks_):
                 W *= M
+
+    def _scratch(self, p, k):
+        """A reusable float32 array shaped like p (no allocation per step)."""
+        key = (p.shape, k)
+        buf = self.__dict__.setdefault("_scratch_buffers", {}).get(key)
+        if buf is None:
+            buf = self._scratch_buffers[key] = np.empty_like(p)
+        return buf
 
     def _lr(self):
         return self.lr if self.lr is not None else {"sgd": 0.05, "adam": 0.001}[self.optimizer]
@@ -406,16 +430,12 @@ class MLP(LotteryTicketMixin, Estimator):
                 r = slot[idx]
                 sel = r >= 0
                 ex_loss[r[sel]], ex_correct[r[sel]] = losses[sel], correct[sel]
-            dW, db = self._backward(acts, scales, g)
-            if cols is not None:
-                dW[0], rows_of_cols = np.zeros_like(self.coefs_[0]), dW[0]
-                dW[0][cols] = rows_of_cols
-            if sensitivity and sel.any():  # d loss_i / d x_i of the recorded rows only
-                rows = np.flatnonzero(sel)
-                gx = self._input_grad([a[rows] for a in acts], [s if s is None or s.ndim == 1 else s[rows]
-                                                                for s in scales], g[rows] * np.float32(len(idx)))
-                sens[r[rows]] += np.abs(gx).sum(axis=1)
-            self._update(dW, db)
+            dW, db, g_first = self._backward(acts, scales, g)
+            if sensitivity and sel.any():  # d loss_i / d x_i of the recorded rows (all input columns)
+                g_rec = g_first if sel.all() else g_first[sel]
+                gx = (g_rec * np.float32(len(idx))) @ self.coefs_[0].T
+                sens[r[sel]] += np.abs(gx).sum(axis=1)
+            self._update(dW, db, rows0=cols)
         entry = {"epoch": epoch, "loss": loss_sum / n, "accuracy": hits / n}
         if rec is not None:
             entry.update(example_loss=ex_loss, example_correct=ex_correct)

@@ -40,7 +40,7 @@ def test_gradients_match_finite_differences_with_every_regularizer_on():
     acts, logits = net._forward(Xn, scales)
     _, g = net._softmax_xent(logits, y)
     g /= len(X)
-    dW, db = net._backward(acts, scales, g)
+    dW, db, _ = net._backward(acts, scales, g)
     dX = net._input_grad(acts, scales, g)
     eps = 1e-6
     for layer, W in enumerate(net.coefs_):
@@ -293,7 +293,7 @@ def test_a_step_on_sparse_inputs_equals_the_dense_step():
     dense.coefs_, dense.intercepts_ = [W.copy() for W in before[0]], [b.copy() for b in before[1]]
     acts, logits = dense._forward(X.astype(np.float64), [None])
     _, g = dense._softmax_xent(logits, y)
-    dW, db = dense._backward(acts, [None], g / 64)
+    dW, db, _ = dense._backward(acts, [None], g / 64)
     net.partial_fit(X, y)
     for W_new, W_old, grad in zip(net.coefs_, before[0], dW):
         np.testing.assert_allclose(W_new, W_old - 0.1 * (grad + 0.01 * W_old), rtol=1e-5, atol=1e-6)

@@ -2,6 +2,8 @@
 cross-entropy, backpropagation, weight decay, SGD with momentum, Adam with its bias correction and
 inverted dropout with its 1/keep scale. Only the minibatch order and the dropout draws (which units
 were kept) are read from the MLP; every number is recomputed here."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,25 @@ def test_adam_first_steps_move_each_weight_by_about_the_learning_rate():
     net._update(grads, [np.zeros_like(b) for b in net.intercepts_])
     for W, old in zip(net.coefs_, before):
         np.testing.assert_allclose(old - W, 0.003, rtol=1e-3)
+
+
+@pytest.mark.parametrize("kw", [{}, {"momentum": 0.0}, {"optimizer": "adam"}, {"weight_decay": 0.01},
+                                {"optimizer": "adam", "weight_decay": 0.01}])
+def test_a_step_given_some_first_layer_rows_equals_the_full_step(kw):
+    """Minibatches leave all-zero input columns out: the step from those rows is the full step, bit for bit."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 7)).astype(np.float32), np.arange(40) % 3
+    net = MLP(hidden=(6,), seed=0, **kw).fit(X, y, epochs=2)          # velocities and moments non-zero
+    twin = copy.deepcopy(net)
+    rows = np.array([0, 3, 4])
+    dW = [rng.normal(size=(3, 6)).astype(np.float32), rng.normal(size=(6, 3)).astype(np.float32)]
+    db = [rng.normal(size=6).astype(np.float32), rng.normal(size=3).astype(np.float32)]
+    full = np.zeros((7, 6), np.float32)
+    full[rows] = dW[0]
+    net._update([dW[0].copy(), dW[1].copy()], [b.copy() for b in db], rows0=rows)
+    twin._update([full, dW[1].copy()], [b.copy() for b in db])
+    for a, b in zip(net.coefs_ + net.intercepts_, twin.coefs_ + twin.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    for sa, sb in zip(net._state, twin._state):
+        for a, b in zip(sa, sb):
+            np.testing.assert_array_equal(a, b)
