@@ -39,6 +39,7 @@ from typing import Any, Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np
+from traitlets import Unicode
 
 from .plotting import DPI  # frames are saved at the book style's resolution
 
@@ -173,23 +174,37 @@ def figure_png(fig, dpi: int = DPI) -> bytes:
     return out.getvalue()
 
 
+class DescribedImage(widgets.Image):
+    """An ``Image`` whose ``tooltip`` (its text alternative) the front ends can show.
+
+    ipywidgets 8 renders a DOM widget's tooltip as its ``title`` only when the model has an
+    empty ``description``, and stops rendering an ``Image`` with a tooltip, which has none. So
+    this image syncs an empty description; its model and view stay ipywidgets' ImageModel.
+    """
+
+    description = Unicode("", help="Always empty: lets the front end show the tooltip.").tag(
+        sync=True)
+
+
 def frame_widget(obj, dpi: int = DPI, alt: str | None = None) -> widgets.Widget:
     """One frame: a matplotlib Figure or PNG bytes become an ``Image``, a str an ``HTML``.
 
     ``alt``, the text alternative of an image frame, is saved as the image's ``tooltip``: its
-    ``title`` in JupyterLab, and its ``alt`` in the book (_ext/widgets-config.js copies it).
+    ``title`` in JupyterLab and the book, where _ext/widgets-config.js makes it the ``alt``.
 
     >>> frame_widget("<b>hi</b>").value
     '<b>hi</b>'
+    >>> frame_widget(b"\\x89PNG...", alt="an empty plot").tooltip
+    'an empty plot'
     """
     if isinstance(obj, (bytes, bytearray)):
         if not bytes(obj[:4]) == b"\x89PNG":
             raise ValueError("frame bytes must be a PNG image")
-        return widgets.Image(value=bytes(obj), format="png", tooltip=alt)
+        return DescribedImage(value=bytes(obj), format="png", tooltip=alt)
     if isinstance(obj, str):
         return widgets.HTML(obj)
     if hasattr(obj, "savefig"):
-        return widgets.Image(value=figure_png(obj, dpi), format="png", tooltip=alt)
+        return DescribedImage(value=figure_png(obj, dpi), format="png", tooltip=alt)
     raise TypeError(f"a frame must be a matplotlib Figure, PNG bytes or an HTML str, "
                     f"got {type(obj).__name__}")
 

@@ -181,3 +181,5 @@ def test_state_is_saved_with_images_as_buffers():
     assert state[image.model_id]["state"]["_model_name"] == "ImageModel"
     assert state[image.model_id]["buffers"], "the PNG is not saved with the image"
     assert state[image.model_id]["state"]["tooltip"] == "Figure for k = 1"
+    # an Image with a tooltip renders only if its model has an empty description (ipywidgets 8)
+    assert state[image.model_id]["state"]["description"] == ""

@@ -5,13 +5,17 @@ jslinked to nested ipywidgets Stacks of frames saved with the page. This test re
 frames from the committed notebook's saved widget state, opens the chapter in headless
 Chromium (no network), drags each slider / clicks each button to every value, and fails
 unless the image (or HTML) on screen is, byte for byte, the saved frame for the values the
-controls show. Run with `make browser` (after `make book`).
+controls show, and unless its alt text is the description saved with that frame. Every image
+frame must have one (LUTBOOK_AXE_ALLOW_IMAGE_ALT=1 excuses chapters whose frames were saved
+before frames had alt text; see test_axe.py). Run with `make browser` (after `make book`).
 """
 from __future__ import annotations
 
 import base64
 import itertools
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +26,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 STATE_KEY = "application/vnd.jupyter.widget-state+json"
 VIEW_CLASS = "lutbook-static"
 MAX_COMBINATIONS = 80          # every combination is visited up to this many frames
+ALLOW_MISSING_ALT = os.environ.get("LUTBOOK_AXE_ALLOW_IMAGE_ALT") == "1"
+FILE_NAME = re.compile(r"\.(png|jpe?g|svg)\b|[0-9a-f]{16,}", re.I)
 
 
 def _ref(value: str) -> str:
@@ -30,7 +36,8 @@ def _ref(value: str) -> str:
 
 
 def _frames(state, model_id):
-    """Nested lists of the saved frames under a Stack: ('png', bytes) or ('html', str)."""
+    """Nested lists of the saved frames under a Stack: ('png', bytes, alt) or ('html', str,
+    None), alt being the image's saved description (its tooltip; None if it has none)."""
     model = state[model_id]
     name = model["model_name"]
     if name == "StackModel":
@@ -38,9 +45,9 @@ def _frames(state, model_id):
     if name == "ImageModel":
         buffers = {tuple(b["path"]): b["data"] for b in model.get("buffers", [])}
         assert ("value",) in buffers, f"image {model_id} saved without its bytes"
-        return ("png", base64.b64decode(buffers[("value",)]))
+        return ("png", base64.b64decode(buffers[("value",)]), model["state"].get("tooltip"))
     if name == "HTMLModel":
-        return ("html", model["state"]["value"])
+        return ("html", model["state"]["value"], None)
     raise AssertionError(f"unexpected frame model {name}")
 
 
@@ -83,7 +90,7 @@ def test_every_chapter_has_a_live_static_widget():
 
 
 def _shown(tab, root):
-    """What the view shows now: ('png', bytes) of its one visible image, or ('html', str)."""
+    """What the view shows now: ('png', bytes, alt) of its one visible image, or ('html', str)."""
     return tab.evaluate(
         """async (root) => {
             const box = document.querySelector(root);
@@ -92,7 +99,7 @@ def _shown(tab, root):
             if (imgs.length === 1) {
                 const buf = new Uint8Array(await (await fetch(imgs[0].src)).arrayBuffer());
                 let s = ''; for (const b of buf) s += String.fromCharCode(b);
-                return ['png', btoa(s)];
+                return ['png', btoa(s), imgs[0].getAttribute('alt')];
             }
             const html = [...box.querySelectorAll('.widget-html-content')]
                 .filter(h => h.offsetParent !== null);
@@ -106,7 +113,8 @@ def _matches(shown, expected) -> bool:
     if kind != expected[0]:
         return False
     if kind == "png":
-        return base64.b64decode(value) == expected[1]
+        return base64.b64decode(value) == expected[1] and (
+            expected[2] is None or shown[2] == expected[2])
     # the browser normalises HTML; compare the text without whitespace differences
     return " ".join(value.split()) == " ".join(expected[1].split())
 
@@ -188,12 +196,31 @@ def test_moving_the_control_shows_the_matching_frame(browser, server, stem, name
     assert not errors, errors
 
 
+def _flat(frames):
+    while isinstance(frames, list) and frames and isinstance(frames[0], list):
+        frames = [f for sub in frames for f in sub]
+    return frames
+
+
+@pytest.mark.parametrize("stem, name", CASES, ids=[f"{s}:{n}" for s, n in CASES])
+def test_every_image_frame_says_what_it_shows(stem, name):
+    """Each image frame has its own alt text, and it is words, not a file name or hash."""
+    view = next(v for v in static_views(ROOT / "notebooks" / f"{stem}.ipynb")
+                if v["name"] == name)
+    alts = [f[2] for f in _flat(view["frames"]) if f[0] == "png"]
+    if ALLOW_MISSING_ALT and not any(alts):
+        pytest.skip(f"{stem}: frames saved without alt text (LUTBOOK_AXE_ALLOW_IMAGE_ALT=1)")
+    missing = sum(not a or not a.strip() for a in alts)
+    assert not missing, (f"{stem} {name}: {missing} of {len(alts)} image frames have no alt "
+                         "text; re-execute the chapter (static_widget(..., alt=...))")
+    assert not [a for a in alts if FILE_NAME.search(a)], f"{stem} {name}: alt names a file"
+    assert len(set(alts)) == len(alts), f"{stem} {name}: frames share alt text: {alts}"
+
+
 def test_frames_differ(browser):
     """A view whose frames were all the same would pass the test above vacuously."""
     for stem, name in CASES:
         view = next(v for v in static_views(ROOT / "notebooks" / f"{stem}.ipynb")
                     if v["name"] == name)
-        flat = view["frames"]
-        while isinstance(flat, list) and flat and isinstance(flat[0], list):
-            flat = [f for sub in flat for f in sub]
+        flat = _flat(view["frames"])
         assert len({f[1] for f in flat}) == len(flat), f"{stem} {name}: repeated frames"
