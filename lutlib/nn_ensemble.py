@@ -1,19 +1,24 @@
 """Several seeds of the same MLP trained together: one batched matrix product per layer.
 
 A finding shown over several seeds needs several networks. When the networks are small (a few
-thousand images, tens of hidden units), one fit leaves the machine mostly idle: each minibatch
-step is a few small matrix products and a few dozen numpy calls, and the calls cost more than
-the arithmetic. ``MLPEnsemble`` trains S networks in one pass instead. Every weight matrix gets
-a leading seed axis, ``W`` of shape (S, d, h), the minibatches of all members are stacked,
-``Xb`` of shape (S, b, d), and ``np.matmul(Xb, W)`` does the S products in one call.
+thousand images, a few to a few dozen hidden units), a minibatch step of one fit is a few small
+matrix products and some forty numpy calls, and the calls cost more than the arithmetic.
+``MLPEnsemble`` trains S networks in one pass instead: every weight matrix gets a leading seed
+axis, ``W`` of shape (S, d, h), the minibatches of all members are stacked, ``Xb`` of shape
+(S, b, d), and ``np.matmul(Xb, W)`` does the S products in one call, so the calls are paid once
+for S networks. The arithmetic is not shared (each member has its own minibatch and weights):
+for wide layers (128 units and more on 784 pixels), where the products dominate, an ensemble
+takes about as long as its members one after the other (see benchmarks/bench_ensemble.py).
 
 Each member is the network ``MLP(seed=s)`` trains alone, with the same hyperparameters: it
 draws its initial weights, its order of the examples, its dropout and its input noise from its
 own random generator, exactly as the single MLP does, and takes the same steps. The two differ
-only by float32 rounding: for one minibatch MLP leaves out of its first layer the pixel columns
-that are 0 in every image, and the ensemble does not (on (S, b, d) that costs more than it saves),
-so their first-layer sums may round differently. Where no column is left out (inputs without
-zeros, or with input noise) the members are the single fits bit for bit on this machine.
+at most by float32 rounding. The first layer leaves out the input features that add nothing:
+MLP those that are 0 in the whole minibatch, the ensemble those that are 0 in every training
+example (pixels at the border of images); where the two sets differ, the first layer's sums are
+split differently and may round differently. Where neither leaves anything out (inputs with few
+zeros, or input noise), every member is its single fit bit for bit (with OpenBLAS, which numpy's
+matmul calls once per member).
 
 Data: ``X`` of shape (n, d) and ``y`` of shape (n,) are seen by every member. Give each member
 its own data with a leading seed axis: ``y`` of shape (S, n) (its own random labels, say) and/or
@@ -184,16 +189,18 @@ class MLPEnsemble(Estimator):
         check_hyperparameters(self)
         sizes = (n_features,) + tuple(self.hidden) + (n_classes,)
         self._check_memory(sizes, len(seeds))
-        nets = []
-        for seed in seeds:       # each member initialized by MLP itself: the same weights and generator
+        S, shapes = len(seeds), list(zip(sizes[:-1], sizes[1:]))
+        self.coefs_ = [np.empty((S, m, n), np.float32) for m, n in shapes]
+        self.intercepts_ = [np.empty((S, n), np.float32) for _, n in shapes]
+        self._rngs = []
+        for s, seed in enumerate(seeds):   # each member initialized by MLP itself: same weights, same generator
             net = self._mlp(seed)
             net._init(n_features, n_classes)
-            nets.append(net)
+            for stack, p in zip(self.coefs_ + self.intercepts_, net.coefs_ + net.intercepts_):
+                stack[s] = p
+            self._rngs.append(net._rng)
         self.seeds_ = seeds
-        self.coefs_ = [np.stack([net.coefs_[i] for net in nets]) for i in range(len(sizes) - 1)]
-        self.intercepts_ = [np.stack([net.intercepts_[i] for net in nets]) for i in range(len(sizes) - 1)]
         self._initial = [p.copy() for p in self.coefs_ + self.intercepts_]
-        self._rngs = [net._rng for net in nets]
         self.n_features_in_, self.n_classes_ = n_features, n_classes
         self.classes_ = np.arange(n_classes)
         self.epochs_done_ = 0
