@@ -118,3 +118,78 @@ def test_features_major_transposes_like_numpy(shape):
         got = kernels.features_major(X)
         assert got.flags.c_contiguous and got.dtype == np.uint8
         assert np.array_equal(got, X.T)
+
+
+# Whole networks: numba against numpy, and numba with 1 against 2 threads (in fresh processes,
+# since numba's thread count is fixed at start). Shapes cover the uint64 transposition
+# (examples and features multiples of 8), the byte loop, the four-lane counting (k <= 9) and
+# the single counter (k > 9), with and without evaluation sets and count tables.
+NETWORK_CASES = [
+    dict(n=800, d=64, hidden=(48, 32), k=8, eval_set=True, keep_counts=True),
+    dict(n=803, d=61, hidden=(37, 101, 13), k=5, eval_set=True, keep_counts=False),
+    dict(n=640, d=40, hidden=(64, 64), k=12, eval_set=False, keep_counts=True),
+    dict(n=999, d=16, hidden=(9,), k=2, eval_set=True, keep_counts=True),
+    dict(n=512, d=24, hidden=(20, 20), k=9, eval_set=True, keep_counts=False),
+]
+
+NETWORK_SCRIPT = """
+import hashlib, json, sys
+import numpy as np
+from lutlib import LutNetwork
+
+def fingerprint(case, backend):
+    rng = np.random.default_rng(case["n"] * 7 + case["k"])
+    X = (rng.random((case["n"], case["d"])) < 0.3).astype(np.uint8)
+    y = (X[:, : case["d"] // 2].sum(axis=1) > X[:, case["d"] // 2:].sum(axis=1)).astype(np.uint8)
+    X_eval = X[:200] ^ (rng.random((200, case["d"])) < 0.1).astype(np.uint8)
+    net = LutNetwork(hidden=case["hidden"], k=case["k"], seed=3, backend=backend,
+                     keep_counts=case["keep_counts"])
+    net.fit(X, y, eval_set=[(X_eval, y[:200]), (X[:56], y[:56])] if case["eval_set"] else None)
+    digest = hashlib.sha256()
+    for a in net.wiring_ + net.tables_ + net.counts_ + [net.predict(X_eval)] + net.layer_outputs(X[:64]):
+        digest.update(str((a.dtype, a.shape)).encode())
+        digest.update(np.ascontiguousarray(a).tobytes())
+    digest.update(repr(net.fit_scores_).encode())
+    return digest.hexdigest()
+
+if __name__ == "__main__":
+    import numba
+    print(json.dumps({"threads": numba.get_num_threads(),
+                      "digests": [fingerprint(c, "numba") for c in json.loads(sys.argv[1])]}))
+"""
+
+
+def network_fingerprints_in_process(threads, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "fingerprint.py"
+    script.write_text(NETWORK_SCRIPT)
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+    done = subprocess.run([sys.executable, str(script), json.dumps(NETWORK_CASES)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["threads"] == threads
+    return result["digests"]
+
+
+@needs_numba
+def test_networks_are_identical_in_both_backends_and_with_1_or_2_threads(tmp_path):
+    namespace = {}
+    exec(NETWORK_SCRIPT, namespace)
+    numpy_digests = [namespace["fingerprint"](case, "numpy") for case in NETWORK_CASES]
+    assert len(set(numpy_digests)) == len(NETWORK_CASES)   # the cases really differ
+    assert network_fingerprints_in_process(1, tmp_path) == numpy_digests
+    assert network_fingerprints_in_process(2, tmp_path) == numpy_digests
+
+
+@needs_numba
+@pytest.mark.parametrize("shape", [(8, 8), (72, 16), (64, 8), (16, 800), (8, 7), (7, 8)])
+def test_features_major_word_transposition_covers_every_byte(shape):
+    """Byte values 0..255 (not only bits), so a swapped or shifted byte cannot go unnoticed."""
+    from lutlib import kernels_numba
+    X = np.random.default_rng(sum(shape)).integers(0, 256, size=shape, dtype=np.uint8)
+    assert np.array_equal(kernels_numba.features_major(X), X.T)
+    assert np.array_equal(kernels_numba.features_major(X[:, ::-1]), X[:, ::-1].T)
