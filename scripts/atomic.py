@@ -5,7 +5,7 @@ writes through here: the bytes go to a temporary file beside the target (same fo
 same file system), are flushed to the disk (``fsync``), and only then is the temporary file
 renamed over the target (``os.replace``, atomic on POSIX and Windows). A full disk, a kill or a
 power cut in the middle leaves the target as it was; the temporary file is removed when Python
-still runs, and is a hidden ``.<name>.<random>`` otherwise.
+still runs, and is a hidden ``.<name>.tmp-<random>`` otherwise (`leftovers` finds those).
 
 >>> import tempfile, pathlib
 >>> target = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def replacing(dest: Path):
     The file keeps the mode of the `dest` it replaces (a new one gets the usual 0666 minus umask).
     """
     dest = Path(dest)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.tmp-")
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -67,6 +68,23 @@ def replacing(dest: Path):
         tmp.unlink(missing_ok=True)
         raise
     _fsync_folder(dest.parent)
+
+
+def leftovers(folder: Path, names) -> list[Path]:
+    """Temporary files a killed writer left in `folder` for the files `names` (to remove).
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / ".a.txt.tmp-x1y2z3w4").write_text("half"), (folder / ".a.txt.mine").write_text("")
+    >>> [p.name for p in leftovers(folder, ["a.txt"])]
+    ['.a.txt.tmp-x1y2z3w4']
+    """
+    pattern = re.compile("|".join(rf"\.{re.escape(n)}\.tmp-[a-z0-9_]{{8}}" for n in names) or "(?!)")
+    try:
+        return sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_file()
+                      and not p.is_symlink())
+    except FileNotFoundError:
+        return []
 
 
 def write_bytes(dest: Path, data: bytes) -> None:

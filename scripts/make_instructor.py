@@ -96,7 +96,8 @@ def instructorize(nb):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = _open_solution_directives(cell.source)
-    banner = ms.nbformat.v4.new_markdown_cell(BANNER)
+    banner = ms._new_cell(ms.nbformat.v4.new_markdown_cell, BANNER,
+                          {"id": "instructor-version"} if nb.get("nbformat_minor", 0) >= 5 else {})
     banner.metadata["tags"] = [ms.INSTRUCTOR_TAG]
     nb.cells.insert(0, banner)
     _check_open(nb, notes + 1)

@@ -41,15 +41,24 @@ own :class:`Kind` (transform, record name, zip folder) to :func:`build`, :func:`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Callable, NamedTuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import atomic  # noqa: E402  (scripts/ is not a package)
+
+try:
+    import fcntl
+except ImportError:  # Windows: runs are not serialized (each file is still replaced atomically)
+    fcntl = None
 
 try:
     import nbformat
@@ -103,8 +112,33 @@ def _after_directive(text: str, m: re.Match) -> str:
     return rest.strip()
 
 
+def derived_id(cell, suffix: str = "") -> str | None:
+    """The id of a cell made from `cell`: its id (plus a suffix), the same on every run.
+
+    Random ids (nbformat's default for new cells) would make every run's notebook different.
+
+    >>> derived_id({"id": "a1b2"}, "after"), derived_id({"id": "a1b2"}), derived_id({})
+    ('a1b2-after', 'a1b2', None)
+    """
+    base = cell.get("id")
+    if not base:
+        return None
+    return f"{base[:63 - len(suffix)]}-{suffix}" if suffix else base
+
+
+def _new_cell(make, source, like, suffix=""):
+    """A new cell (nbformat.v4.new_*_cell `make`) whose id is derived from cell `like`."""
+    new = make(source)
+    cid = derived_id(like, suffix)
+    if cid is None:
+        new.pop("id", None)              # a notebook without ids (nbformat 4.4) gets none
+    else:
+        new["id"] = cid
+    return new
+
+
 def _placeholder(cell):
-    new = nbformat.v4.new_code_cell(PLACEHOLDER)
+    new = _new_cell(nbformat.v4.new_code_cell, PLACEHOLDER, cell)
     tags = [t for t in cell.get("metadata", {}).get("tags", []) if t != SOLUTION_TAG]
     if tags:
         new.metadata["tags"] = tags
@@ -128,14 +162,14 @@ def studentize(nb):
                 kept = "\n\n".join(p for p in (kept, _after_directive(src, end)) if p)
             in_gate = end is None
             if kept:
-                cells.append(nbformat.v4.new_markdown_cell(kept))
+                cells.append(_new_cell(nbformat.v4.new_markdown_cell, kept, cell, "before"))
             continue
         if in_gate:
             if cell.cell_type == "markdown" and _GATE_END.search(src):
                 in_gate = False
                 rest = _after_directive(src, _GATE_END.search(src))
                 if rest:
-                    cells.append(nbformat.v4.new_markdown_cell(rest))
+                    cells.append(_new_cell(nbformat.v4.new_markdown_cell, rest, cell, "after"))
             elif cell.cell_type == "code":
                 cells.append(_placeholder(cell))
             continue
@@ -220,12 +254,18 @@ def _read_record(out: Path, kind: Kind = STUDENT) -> dict | None:
     if not isinstance(record, dict) or not isinstance(record.get("files"), dict):
         raise Refused(f"{out / kind.record} is not a record this script wrote; move {out} away or choose "
                       "another --out.")
+    record.setdefault("pending", {})
     return record
 
 
 def _edited(out: Path, record: dict, names) -> list[str]:
-    """Of `names` (files this script wrote), those changed or replaced since."""
-    return [n for n in names if (out / n).exists() and _sha256(out / n) != record["files"].get(n)]
+    """Of `names` (files this script wrote), those changed or replaced since.
+
+    A file is unchanged when it holds what the record says, or what a run that was interrupted
+    was writing (its hash is in ``record["pending"]`` from before the write until after it).
+    """
+    return [n for n in names if (out / n).exists()
+            and _sha256(out / n) not in (record["files"].get(n), record["pending"].get(n))]
 
 
 def _check_out(src: Path, out: Path, kind: Kind = STUDENT) -> dict:
@@ -241,11 +281,19 @@ def _check_out(src: Path, out: Path, kind: Kind = STUDENT) -> dict:
     if out.exists() and not out.is_dir():
         raise Refused(f"--out {out} exists and is not a folder.")
     record = _read_record(out, kind) if out.is_dir() else None
-    if record is None and out.is_dir() and any(out.iterdir()):
+    # a run killed before its first record was in place leaves only that record's temporary file
+    found = sorted(set(out.iterdir()) - set(atomic.leftovers(out, [kind.record]))) if out.is_dir() else []
+    if record is None and found:
         raise Refused(f"--out {out} is a folder this script did not create and it is not empty "
-                      f"({', '.join(sorted(p.name for p in out.iterdir())[:5])}...): nothing was written. "
+                      f"({', '.join(p.name for p in found[:5])}...): nothing was written. "
                       f"Choose a new or empty folder, e.g. --out {out / kind.arcdir.split('-')[-1]}.")
-    return record or {"files": {}}
+    return record or {"files": {}, "pending": {}}
+
+
+def _zip_is_ours(zpath: Path, record: dict) -> bool:
+    ours = record.get("zip") or {}
+    return (ours.get("path") == str(zpath.resolve()) and zpath.is_file()
+            and _sha256(zpath) in (ours.get("sha256"), ours.get("pending")))
 
 
 def _check_zip(zpath: Path, record: dict, src: Path, replace: bool, ask, kind: Kind = STUDENT) -> None:
@@ -255,8 +303,7 @@ def _check_zip(zpath: Path, record: dict, src: Path, replace: bool, ask, kind: K
         return
     if zpath.is_dir():
         raise Refused(f"--zip {zpath} is a folder.")
-    ours = record.get("zip") or {}
-    if ours.get("path") == str(zpath.resolve()) and ours.get("sha256") == _sha256(zpath):
+    if _zip_is_ours(zpath, record):
         return
     if replace or (ask is not None and ask(f"{zpath} exists and was not written by {kind.tool} "
                                            "(or was changed since). Replace it? [y/N] ")):
@@ -265,27 +312,64 @@ def _check_zip(zpath: Path, record: dict, src: Path, replace: bool, ask, kind: K
                   "nothing was written. Choose another --zip, move it away, or pass --replace-zip.")
 
 
-def _readable(path) -> None:
-    """Give a file made by mkstemp (mode 0600) the mode a new file gets (0666 minus the umask)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
-def _write_atomic(dest: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-    _readable(tmp)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _save_record(out: Path, record: dict, kind: Kind = STUDENT) -> None:
-    _write_atomic(out / kind.record, json.dumps(record, indent=1, sort_keys=True).encode())
+    atomic.write_bytes(out / kind.record, json.dumps(record, indent=1, sort_keys=True).encode())
+
+
+def _write_recorded(dest: Path, data: bytes, record: dict, out: Path, kind: Kind) -> None:
+    """Write `dest` (a file in `out`) atomically, its hash recorded as pending before and as
+    written after: a run killed anywhere in between leaves a state the next run accepts."""
+    digest = hashlib.sha256(data).hexdigest()
+    record["pending"][dest.name] = digest
+    _save_record(out, record, kind)
+    atomic.write_bytes(dest, data)
+    record["files"][dest.name] = digest
+    del record["pending"][dest.name]
+    _save_record(out, record, kind)
+
+
+def zip_bytes(notebooks: list[tuple[str, bytes]], arcdir: str) -> bytes:
+    """The zip of `notebooks` ((name, bytes) pairs) under `arcdir`/: the same bytes on every run
+    (fixed dates and modes, no file-system metadata)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in notebooks:
+            info = zipfile.ZipInfo(f"{arcdir}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16
+            zf.writestr(info, data)
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _one_run_at_a_time(out: Path, kind: Kind):
+    """Hold a lock on the folder that holds --out while this run checks and writes.
+
+    A second run waits (and says so), then finds the first one's files: the same bytes. The
+    lock is flock on the folder itself, so no lock file is left; where there is no flock
+    (Windows) runs are not serialized.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"{kind.tool}: waiting for another run writing in {out.parent} ...", file=sys.stderr)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _tidy(out: Path, zpath: Path, record: dict, kind: Kind) -> None:
+    """Remove the temporary files an interrupted run of this script left (ours by their names)."""
+    names = list(record["files"]) + list(record["pending"]) + [kind.record]
+    for leftover in atomic.leftovers(out, names) + atomic.leftovers(zpath.parent, [zpath.name]):
+        leftover.unlink(missing_ok=True)
 
 
 def build(src: Path, out: Path, zpath: Path, replace_zip: bool = False, ask=None,
@@ -299,52 +383,52 @@ def build(src: Path, out: Path, zpath: Path, replace_zip: bool = False, ask=None
     sources = sorted(src.glob("*.ipynb"))
     if not sources:
         raise Refused(f"no notebooks in {src}")
+    students = []
+    for s in sources:                           # every notebook checked before anything is written
+        try:
+            students.append((s.name, nbformat.writes(kind.transform(nbformat.read(s, as_version=4))).encode()))
+        except StudentError as e:
+            raise StudentError(f"{s}: {e}") from None
+    with _one_run_at_a_time(out, kind):
+        return _write_all(src, out, zpath, students, replace_zip, ask, kind)
+
+
+def _write_all(src, out, zpath, students, replace_zip, ask, kind) -> list[Path]:
     record = _check_out(src, out, kind)
-    names = [p.name for p in sources]
+    names = [name for name, _ in students]
     stale = [n for n in record["files"] if n not in names]
     edited = _edited(out, record, names + stale)
-    mine = set(record["files"])
+    mine = set(record["files"]) | set(record["pending"])
     theirs = [n for n in names if (out / n).exists() and n not in mine]
     if edited or theirs:
         raise Refused(f"in {out}, {', '.join(edited + theirs)} "
                       f"{'was' if len(edited + theirs) == 1 else 'were'} not written by {kind.tool} or "
                       "changed since (your edits?): nothing was written. Move them away or choose another --out.")
     _check_zip(zpath, record, src, replace_zip, ask, kind)
-    students = []
-    for s in sources:                           # every notebook checked before anything is written
-        try:
-            students.append((s, nbformat.writes(kind.transform(nbformat.read(s, as_version=4))).encode()))
-        except StudentError as e:
-            raise StudentError(f"{s}: {e}") from None
     out.mkdir(parents=True, exist_ok=True)
+    _tidy(out, zpath, record, kind)
     _save_record(out, record, kind)                   # from here on, the folder is known to be ours
     written = []
-    for s, data in students:
-        dest = out / s.name
-        record["files"][s.name] = hashlib.sha256(data).hexdigest()
-        _save_record(out, record, kind)               # recorded before written: an interrupted run stays ours
-        _write_atomic(dest, data)
-        written.append(dest)
-        print(f"wrote {dest}")
+    for name, data in students:
+        _write_recorded(out / name, data, record, out, kind)
+        written.append(out / name)
+        print(f"wrote {out / name}")
     for n in stale:                             # from an earlier run, unchanged, no longer a chapter
         (out / n).unlink(missing_ok=True)
-        del record["files"][n]
-        print(f"removed {out / n} (written by an earlier run; no such chapter now)")
-    _save_record(out, record, kind)
-    zpath.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=zpath.parent, prefix=f".{zpath.name}.")
-    os.close(fd)
-    _readable(tmp)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for dest in written:
-                zf.write(dest, arcname=f"{kind.arcdir}/{dest.name}")
-        record["zip"] = {"path": str(zpath.resolve()), "sha256": _sha256(Path(tmp))}
+        record["files"].pop(n, None)
+        record["pending"].pop(n, None)
         _save_record(out, record, kind)
-        os.replace(tmp, zpath)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        print(f"removed {out / n} (written by an earlier run; no such chapter now)")
+    data = zip_bytes(students, kind.arcdir)
+    digest = hashlib.sha256(data).hexdigest()
+    zpath.parent.mkdir(parents=True, exist_ok=True)
+    previous = record.get("zip") or {}
+    record["zip"] = {"path": str(zpath.resolve()), "pending": digest,
+                     "sha256": previous.get("sha256") if previous.get("path") == str(zpath.resolve()) else None}
+    _save_record(out, record, kind)
+    atomic.write_bytes(zpath, data)
+    record["zip"] = {"path": str(zpath.resolve()), "sha256": digest}
+    _save_record(out, record, kind)
     print(f"wrote {zpath} ({len(written)} notebooks)")
     return written
 
@@ -353,30 +437,33 @@ def clean(out: Path, zpath: Path, kind: Kind = STUDENT) -> list[str]:
     """Remove what this script wrote and nobody changed since; returns the names it kept."""
     if not out.is_dir():
         return []
-    record = _read_record(out, kind)
-    if record is None:
-        print(f"{out}: not written by {kind.tool} (no {kind.record}); left as it is")
-        return sorted(p.name for p in out.iterdir())
-    kept = _edited(out, record, list(record["files"]))
-    for n in list(record["files"]):
-        if n not in kept:
-            (out / n).unlink(missing_ok=True)
-            del record["files"][n]
-    z = record.get("zip") or {}
-    if zpath.is_file() and z.get("path") == str(zpath.resolve()) and z.get("sha256") == _sha256(zpath):
-        zpath.unlink()
-        record.pop("zip")
-    if kept:
-        print(f"kept, changed since {kind.tool} wrote them: {', '.join(str(out / n) for n in kept)}")
-        _save_record(out, record, kind)
-    else:
-        (out / kind.record).unlink()
-    others = sorted(p.name for p in out.iterdir())
-    if not others:
-        out.rmdir()
-    elif not kept:
-        print(f"kept in {out}, not written by {kind.tool}: {', '.join(others)}")
-    return kept + [n for n in others if n != kind.record and n not in kept]
+    with _one_run_at_a_time(out, kind):
+        record = _read_record(out, kind)
+        if record is None:
+            print(f"{out}: not written by {kind.tool} (no {kind.record}); left as it is")
+            return sorted(p.name for p in out.iterdir())
+        _tidy(out, zpath, record, kind)
+        written = list(dict.fromkeys(list(record["files"]) + list(record["pending"])))
+        kept = _edited(out, record, written)
+        for n in written:
+            if n not in kept:
+                (out / n).unlink(missing_ok=True)
+                record["files"].pop(n, None)
+                record["pending"].pop(n, None)
+        if _zip_is_ours(zpath, record):
+            zpath.unlink()
+            record.pop("zip")
+        if kept:
+            print(f"kept, changed since {kind.tool} wrote them: {', '.join(str(out / n) for n in kept)}")
+            _save_record(out, record, kind)
+        else:
+            (out / kind.record).unlink()
+        others = sorted(p.name for p in out.iterdir())
+        if not others:
+            out.rmdir()
+        elif not kept:
+            print(f"kept in {out}, not written by {kind.tool}: {', '.join(others)}")
+        return kept + [n for n in others if n != kind.record and n not in kept]
 
 
 def main(argv=None, kind: Kind = STUDENT) -> int:
@@ -400,6 +487,11 @@ def main(argv=None, kind: Kind = STUDENT) -> int:
             build(args.src, args.out, args.zip, args.replace_zip, ask, kind)
     except (Refused, StudentError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:             # e.g. a read-only or full --out: what was written stays consistent
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {kind.tool} could not write ({where}{e.strerror or e}); --out {args.out} and "
+              f"--zip {args.zip} hold the previous run's files or none.", file=sys.stderr)
         return 1
     return 0
 

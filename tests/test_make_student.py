@@ -275,7 +275,7 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     (tmp_path / "scripts").mkdir()
     shutil.copy(SCRIPT, tmp_path / "scripts" / SCRIPT.name)
-    for script in ("make_instructor.py", "make_offline_kit.py", "offline_kit.py"):
+    for script in ("make_instructor.py", "make_offline_kit.py", "offline_kit.py", "atomic.py"):
         shutil.copy(ROOT / "scripts" / script, tmp_path / "scripts" / script)
     src = _chapters(tmp_path / "notebooks")
     out, z = tmp_path / "_build" / "student", tmp_path / "_build" / "student.zip"
@@ -304,7 +304,7 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
     left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert left == sorted(kept + ["Makefile", "notebooks/01_y.ipynb", "scripts/make_student.py",
                                   "scripts/make_instructor.py", "scripts/make_offline_kit.py",
-                                  "scripts/offline_kit.py", "_build/offline-kit/room-12.txt",
+                                  "scripts/offline_kit.py", "scripts/atomic.py", "_build/offline-kit/room-12.txt",
                                   "_build/student/00_x.ipynb", "_build/student/.make_student.json",
                                   "_build/instructor/01_y.ipynb", "_build/instructor/.make_instructor.json"])
     assert "My answer" in (out / "00_x.ipynb").read_text() and "00_x.ipynb" in r.stdout
