@@ -25,6 +25,9 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import atomic  # noqa: E402  (scripts/ is not a package)
+
 CELL_ID = "colab-install"
 TAGS = ["remove-cell"]
 #: ipywidgets 8 has the ``Stack`` the static widgets use; Colab ships 7.x (see the classroom page).
@@ -91,7 +94,7 @@ def apply(path: Path, source: str | None = None) -> bool:
         cell.id = CELL_ID
         nb.cells.insert(len(nb.cells) if at is None else at, cell)
     nbformat.validate(nb)
-    nbformat.write(nb, path)
+    atomic.write_notebook(nb, path)      # beside the chapter, then renamed: never half a chapter
     return True
 
 
@@ -108,7 +111,12 @@ def main(argv=None) -> int:
         if not path.is_file() or path.suffix != ".ipynb":
             print(f"error: {path} is not a notebook file", file=sys.stderr)
             return 2
-        print(f"{path}: {'changed (re-execute it)' if apply(path, source) else 'already up to date'}")
+        try:
+            changed = apply(path, source)
+        except OSError as e:
+            print(f"error: {path}: {e.strerror or e} (nothing was written: it is as it was)", file=sys.stderr)
+            return 1
+        print(f"{path}: {'changed (re-execute it)' if changed else 'already up to date'}")
     return 0
 
 

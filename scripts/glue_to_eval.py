@@ -3,6 +3,8 @@
 
     python scripts/glue_to_eval.py notebooks/*.ipynb      # rewrites in place; then `make execute`
 
+(In place: each notebook is written beside itself and renamed over it, scripts/atomic.py.)
+
 Run once per notebook (running it again changes nothing). In code cells,
 
     glue("test_acc", float(test_acc), display=False)   ->   prose.test_acc = float(test_acc)
@@ -29,6 +31,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import atomic  # noqa: E402  (scripts/ is not a package)
 
 NAMESPACE = "prose"
 IMPORT = "from types import SimpleNamespace"
@@ -147,7 +152,11 @@ def main(argv=None) -> int:
             print(f"error: {path}: {e}", file=sys.stderr)
             return 1
         if changes:
-            nbformat.write(nb, path)
+            try:
+                atomic.write_notebook(nb, path)    # beside it, then renamed: never half a notebook
+            except OSError as e:
+                print(f"error: {path}: {e.strerror or e} (nothing was written: it is as it was)", file=sys.stderr)
+                return 1
         print(f"{path}: {changes} cell(s) changed" if changes else f"{path}: no glue left")
     return 0
 

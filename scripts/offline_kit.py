@@ -32,7 +32,8 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_student import Refused, _inside  # noqa: E402  (scripts/ is not a package)
+import atomic  # noqa: E402  (scripts/ is not a package)
+from make_student import Refused, _inside  # noqa: E402
 
 try:
     import fcntl
@@ -229,10 +230,8 @@ def read_record(folder: Path) -> dict | None:
 
 
 def write_record(folder: Path, record: dict) -> None:
-    """Write the record atomically (a reader sees the old one or the new one)."""
-    tmp = folder / f".{RECORD}.{uuid.uuid4().hex}"
-    tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, folder / RECORD)
+    """Write the record atomically (a reader sees the old one or the new one; scripts/atomic.py)."""
+    atomic.write_text(folder / RECORD, json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
 def changes(folder: Path, record: dict) -> list[str]:
