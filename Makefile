@@ -64,6 +64,13 @@ slides: venv vendor
 	$(PY) scripts/make_slides.py --out _build/slides
 	@echo "Open file://$(CURDIR)/_build/slides/index.html"
 
+# The whole book as one PDF, _build/lutbook.pdf (scripts/make_pdf.py): the one-page HTML build
+# (-W, in _build/pdf-src; _build/html is not touched) printed by Chromium (/usr/bin/chromium)
+# with an outline of the chapters; no LaTeX. Checked by tests/test_pdf.py.
+.PHONY: pdf
+pdf: venv vendor
+	$(PY) scripts/make_pdf.py --out _build/lutbook.pdf --work _build/pdf-src
+
 # ---- tests --------------------------------------------------------------------------
 test: book unit nbval browser kit
 	@echo "make test: all passed"
