@@ -86,7 +86,7 @@ def bench_lut(args, B_all, t_all):
         for n in (250, 1000, 2000):
             B, t = B_all[:n], t_all[:n]
             LutNetwork(hidden=hidden, k=8, seed=0).fit(B, t)                 # warm-up (numba compiles)
-            times[n] = statistics.median(seconds(lambda: LutNetwork(hidden=hidden, k=8, seed=s).fit(B, t))
+            times[n] = statistics.median(seconds(lambda: LutNetwork(hidden=hidden, k=8, seed=s).fit(B, t))[0]
                                          for s in range(args.lut_seeds))
             print(f"  hidden {len(hidden)} x {hidden[0]}, k=8, n={n:5d}: {times[n] * 1000:7.1f} ms per fit, "
                   f"{args.lut_seeds} seeds {times[n] * args.lut_seeds:6.2f} s   {load()}", flush=True)
@@ -104,6 +104,7 @@ def main():
     p.add_argument("--lut-seeds", type=int, default=5)
     p.add_argument("--threads", default="1,2", help="BLAS thread counts, e.g. 1,2 (default) or 2")
     p.add_argument("--skip-lut", action="store_true")
+    p.add_argument("--skip-mlp", action="store_true")
     args = p.parse_args()
     args.threads = [int(t) for t in args.threads.split(",")]
     args.sizes, args.widths = ((1000,), (8, 128)) if args.quick else ((1000, 2000), (8, 32, 128, 512))
@@ -113,7 +114,8 @@ def main():
     print(f"{os.cpu_count()} cores, BLAS {blas}, {load()}")
     X_train, y_train, _, _ = load_mnist()
     rows = np.random.default_rng(0).choice(len(X_train), 2000, replace=False)
-    bench_mlp(args, scale(X_train[rows]), y_train[rows].astype(np.int64))
+    if not args.skip_mlp:
+        bench_mlp(args, scale(X_train[rows]), y_train[rows].astype(np.int64))
     if not args.skip_lut:
         bench_lut(args, binarize(X_train[rows]), (y_train[rows] >= 5).astype(np.uint8))
 
