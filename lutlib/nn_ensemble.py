@@ -8,7 +8,8 @@ axis, ``W`` of shape (S, d, h), the minibatches of all members are stacked, ``Xb
 (S, b, d), and ``np.matmul(Xb, W)`` does the S products in one call, so the calls are paid once
 for S networks. The arithmetic is not shared (each member has its own minibatch and weights):
 for wide layers (128 units and more on 784 pixels), where the products dominate, an ensemble
-takes about as long as its members one after the other (see benchmarks/bench_ensemble.py).
+takes as long as its members one after the other, or up to about 15 % longer; it pays for
+narrow layers (about 1.7x at 8 units, S = 10; see benchmarks/bench_ensemble.py).
 
 Each member is the network ``MLP(seed=s)`` trains alone, with the same hyperparameters: it
 draws its initial weights, its order of the examples, its dropout and its input noise from its
