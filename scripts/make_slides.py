@@ -8,29 +8,36 @@ Writes ``<out>/<chapter>.html`` (one deck per chapter), ``<out>/index.html`` and
 ``make vendor`` put in ``_build/vendor/_vendor``), so the decks open from ``file://`` with no
 network. The notebooks are read, never changed.
 
-Where the slides break (``slide_types``):
+It never writes over or deletes what it did not write, as scripts/make_student.py: it records
+what it wrote in ``<out>/.make_slides.json`` (each deck's, the index's and every _vendor/ file's
+SHA-256, taken from the bytes written) and refuses, writing nothing, when ``--out`` is a
+non-empty folder it did not make, or holds a deck or index page changed since it wrote it, a
+deck of someone else where one of its own would go, or a file added to or changed in
+``_vendor/``. Every file is written beside its target and renamed into place (scripts/atomic.py),
+and ``_vendor/`` is copied beside and swapped in, so a run stopped anywhere leaves a state the
+next run accepts. ``index.html`` lists every deck it made that is there, in the book's order,
+also after a run for some chapters only (``make_slides.py 01_x``).
 
-* a cell tag ``slides-slide``, ``slides-subslide``, ``slides-fragment``, ``slides-continue``,
-  ``slides-skip`` or ``slides-notes`` wins; then nbconvert's ``slideshow.slide_type`` metadata;
-  then the default below;
-* ``#`` and ``##`` headings start a new slide, ``###`` a sub-slide (markdown cells are cut at
-  every such heading);
-* what does not fit under the previous content (a height estimate: wrapped text lines, code
-  lines, image heights) starts a sub-slide, and a markdown cell too long for one slide is cut
-  between paragraphs;
-* cells tagged ``remove-cell`` / ``hide-cell``, solutions (tag ``solution``, a
-  ``{solution-start}`` ... ``{solution-end}`` gate, a ``{solution}`` directive) are left out;
-  ``remove-input`` / ``hide-input`` show the output only, ``remove-output`` / ``hide-output``
-  the code only (as the book shows them, minus the toggles); cells tagged ``instructor`` become
-  speaker notes (press ``s``), also when the book removes them; a leading
-  ``# nbval-ignore-output: ...`` comment is not shown.
+What goes on the slides (``slides_lecture.lecture_plan``): a deck a lecturer shows, built
+around the chapter's figures. ``#`` and ``##`` headings start a slide, ``###`` a sub-slide,
+each with the first sentence of its section; every figure, static widget and table is a slide
+of its own (or shares the heading's slide when both fit) with its caption and alt text from
+the cell's ``mystnb`` metadata; prediction prompts (``{admonition}`` with class ``predict``)
+and the learning objectives are slides of their own; exercises show their titles; the summary
+and displayed equations are shown as written; the rest of the prose, the boxes and the code go
+to the speaker notes (press ``s``), as do cells tagged ``instructor``. Cells tagged
+``remove-cell`` / ``hide-cell`` and solutions are left out; a leading
+``# nbval-ignore-output: ...`` comment is not shown. A cell tag ``slides-slide``,
+``slides-subslide``, ``slides-fragment``, ``slides-continue``, ``slides-skip`` or
+``slides-notes`` (then nbconvert's ``slideshow.slide_type``) overrides the default for its cell.
 
 MyST becomes what the book shows: ``{eval}`` the value saved in the cell by
 ``scripts/execute.py``, ``{cite}`` / ``{cite:t}`` author-year text (labels from
 ``_ext/lutbook_bibstyle.py``), ``{doc}`` the chapter's title, ``{ref}`` the heading or
 "Exercise N.M", admonitions / notes / exercises boxes; ``(label)=`` targets are dropped.
 
-The rules are in scripts/slides_plan.py, the MyST rendering in scripts/slides_myst.py.
+The rules are in scripts/slides_lecture.py and scripts/slides_plan.py (heights, tags), the MyST
+rendering in scripts/slides_myst.py.
 
 >>> index_page([("a.html", "A first look", 3)]).count("<li>")
 1
@@ -38,19 +45,24 @@ The rules are in scripts/slides_plan.py, the MyST rendering in scripts/slides_my
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "_ext")]
 
+import atomic  # noqa: E402
+
 from slides_myst import Refs, SlidesError, read_refs, render_myst  # noqa: E402
-from slides_plan import (SLIDE_HEIGHT, SLIDE_WIDTH, figure_size, pieces_of,  # noqa: E402
-                         png_size, slide_types)
+from slides_lecture import lecture_plan  # noqa: E402
+from slides_plan import SLIDE_HEIGHT, SLIDE_WIDTH, figure_size, png_size  # noqa: E402
 
 TEMPLATE_DIR = ROOT / "scripts" / "slides_template"
 
@@ -60,7 +72,7 @@ TEMPLATE_DIR = ROOT / "scripts" / "slides_template"
 def deck_notebook(nb, refs: Refs, name: str):
     """An in-memory notebook (nbformat) for nbconvert: visible cells, slide types set."""
     import nbformat
-    pieces = slide_types(pieces_of(nb))
+    pieces = lecture_plan(nb)
     if not pieces:
         raise SlidesError(f"{name}: nothing to show")
     cells = []
@@ -128,27 +140,73 @@ def export(nb, resources_name: str) -> str:
     return body
 
 
-def vendor(src: Path, out: Path) -> None:
-    """Copy what the decks load into out/_vendor (MathJax without its unused combined files)."""
+VENDOR_KEEP = {"tex-chtml.js", "input", "output", "a11y", "ui", "sre"}   # of mathjax/: what the decks load
+
+
+def _vendor_files(src: Path) -> dict[str, Path]:
+    """{path under _vendor/: source file} of what the decks load (MathJax without its unused
+    combined files)."""
     if not (src / "reveal.js" / "reveal.js").exists():
         raise SlidesError(f"{src} has no reveal.js: run `make vendor` first")
+    files = {}
+    for top in ("mathjax", "reveal.js", "requirejs", "html-manager"):
+        for path in sorted((src / top).rglob("*")):
+            rel = path.relative_to(src)
+            if top == "mathjax" and rel.parts[1] not in VENDOR_KEEP and not rel.parts[1].startswith("LICENSE"):
+                continue
+            if path.is_file():
+                files[rel.as_posix()] = path
+    files["widgets-config.js"] = src / "widgets-config.js"
+    return files
+
+
+def vendor(src: Path, out: Path) -> dict[str, str]:
+    """Copy what the decks load into out/_vendor; returns {path under _vendor/: sha256}.
+
+    The copy is made beside it and swapped in, so _vendor/ is the old copy or the new one.
+    """
+    files = _vendor_files(src)
+    hashes = {rel: _sha256(path) for rel, path in files.items()}
     dest = out / "_vendor"
-    if dest.exists():
-        shutil.rmtree(dest)
-    keep = {"tex-chtml.js", "input", "output", "a11y", "ui", "sre"}
-    shutil.copytree(src / "mathjax", dest / "mathjax",
-                    ignore=lambda d, names: [n for n in names if Path(d) == src / "mathjax"
-                                             and n not in keep and not n.startswith("LICENSE")])
-    for name in ("reveal.js", "requirejs", "html-manager"):
-        shutil.copytree(src / name, dest / name)
-    shutil.copy2(src / "widgets-config.js", dest / "widgets-config.js")
+    if dest.is_dir() and _tree_hashes(dest) == hashes:
+        return hashes                                          # already this copy
+    tmp = out / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        for rel, path in files.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, tmp / rel)
+        old = out / f".{dest.name}.old-{uuid.uuid4().hex[:8]}"
+        if dest.exists():
+            os.rename(dest, old)
+        os.rename(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return hashes
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tree_hashes(folder: Path) -> dict[str, str]:
+    """{relative posix path: sha256} of every file under `folder` (a link counts as a change)."""
+    return {p.relative_to(folder).as_posix(): "a link" if p.is_symlink() else _sha256(p)
+            for p in sorted(folder.rglob("*")) if p.is_file() or p.is_symlink()}
 
 
 def toc_docs(toc: Path) -> tuple[list[str], list[str]]:
     """(every page of the toc, the chapters: pages that are notebooks), in order."""
     import yaml
-    data = yaml.safe_load(toc.read_text(encoding="utf-8"))
-    docs = [data["root"]] + [c["file"] for part in data.get("parts", []) for c in part.get("chapters", [])]
+    try:
+        data = yaml.safe_load(toc.read_text(encoding="utf-8"))
+        docs = [data["root"]] + [c["file"] for part in data.get("parts", []) for c in part.get("chapters", [])]
+    except FileNotFoundError:
+        raise SlidesError(f"--toc {toc}: no such file (the book's table of contents, e.g. _toc.yml)") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, AttributeError) as e:
+        raise SlidesError(f"--toc {toc} is not a jupyter-book table of contents (root:, parts: "
+                          f"chapters: file:): {type(e).__name__}: {' '.join(str(e).split())}") from None
     return docs, [d for d in docs if (toc.parent / d).with_suffix(".ipynb").exists()]
 
 
@@ -169,30 +227,91 @@ def index_page(decks: list[tuple[str, str, int]]) -> str:
 
 
 RECORD = ".make_slides.json"
+TOOL = "make_slides.py"
 
 
-def _check_out(out: Path) -> list[str]:
-    """Refuse an `out` this script did not make (it replaces out/_vendor); return the decks it
-    wrote there last time."""
-    if not out.exists() or not any(out.iterdir()):
-        return []
+def _read_record(out: Path) -> dict:
+    """What this script wrote in `out` (a fresh record if nothing); refuses a folder it did not make.
+
+    The record: ``{"decks": {chapter: {"sha256", "title", "slides"}}, "index": sha256,
+    "vendor": {path: sha256}, "pending": {file: sha256}}`` (pending: a file being written, from
+    just before its write until just after, so a run killed in between leaves a state the next
+    run accepts). A record of an earlier version (``{"decks": [names]}``), or a lutbook index
+    page without a record, vouches for the decks without their hashes.
+    """
+    fresh = {"tool": TOOL, "decks": {}, "index": None, "vendor": None, "pending": {}}
+    if not out.exists() or not any(p.name != RECORD and not _our_leftover(p) for p in out.iterdir()):
+        return fresh
     try:
-        return list(json.loads((out / RECORD).read_text(encoding="utf-8"))["decks"])
+        record = json.loads((out / RECORD).read_text(encoding="utf-8"))
     except FileNotFoundError:
         index = out / "index.html"
         if index.is_file() and "<title>lutbook: slides</title>" in index.read_text(encoding="utf-8"):
-            return []                   # made before the record existed
-        raise SlidesError(f"{out} is not empty and was not made by make_slides.py (no {RECORD}); "
+            return {**fresh, "legacy": True}           # made before the record existed
+        raise SlidesError(f"{out} is not empty and was not made by {TOOL} (no {RECORD}); "
                           "choose another --out") from None
-    except (ValueError, KeyError, TypeError) as e:
+    except (OSError, ValueError) as e:
         raise SlidesError(f"{out / RECORD} is unreadable ({e}); move {out} away") from None
+    decks = record.get("decks") if isinstance(record, dict) else None
+    if isinstance(decks, list) and all(isinstance(d, str) for d in decks):
+        return {**fresh, "decks": {d: {} for d in decks}, "legacy": True}
+    if not (isinstance(decks, dict) and record.get("tool") == TOOL and isinstance(record.get("pending"), dict)):
+        raise SlidesError(f"{out / RECORD} is not a record {TOOL} wrote; move {out} away")
+    return record
+
+
+def _our_leftover(path: Path) -> bool:
+    """A temporary file or folder an interrupted run of this script left in --out."""
+    return bool(re.fullmatch(r"\.(_vendor\.(tmp|old)-[0-9a-f]{8}|.+\.tmp-[a-z0-9_]{8})", path.name))
+
+
+def _changed(out: Path, record: dict, targets: list[str]) -> list[str]:
+    """What in `out` someone added or changed since this script wrote it (it would be lost)."""
+    legacy = record.get("legacy", False)
+    pending = record["pending"]
+    found = []
+    for path in sorted(out.glob("*.html")):
+        name = path.stem
+        if path.name == "index.html":
+            ok = legacy or _sha256(path) in (record["index"], pending.get(path.name))
+        elif name in record["decks"]:
+            ok = legacy and not record["decks"][name] or _sha256(path) in (
+                record["decks"][name].get("sha256"), pending.get(path.name))
+        else:
+            ok = name not in targets                   # a page of theirs, not in the way: left alone
+        if not ok:
+            found.append(path.name)
+    vendor_now = _tree_hashes(out / "_vendor") if (out / "_vendor").is_dir() else {}
+    if record["vendor"] is not None or not legacy:
+        ours, coming = record["vendor"] or {}, record.get("pending_vendor") or {}
+        found += [f"_vendor/{rel}" for rel, h in vendor_now.items() if h not in (ours.get(rel), coming.get(rel))]
+    return found
+
+
+def _save(out: Path, record: dict) -> None:
+    atomic.write_text(out / RECORD, json.dumps({k: v for k, v in record.items() if k != "legacy"},
+                                               indent=1, sort_keys=True))
+
+
+def _write_recorded(out: Path, record: dict, name: str, page: str) -> str:
+    """Write out/name atomically, its hash recorded as pending before, as written after."""
+    data = page.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    record["pending"][name] = digest
+    _save(out, record)
+    atomic.write_bytes(out / name, data)
+    record["pending"].pop(name)
+    return digest
 
 
 def build(out: Path, vendor_src: Path, toc: Path, only: list[str] | None = None) -> list[Path]:
     """Write the decks, the index page and _vendor/ into `out`; return the deck paths.
 
-    `out` must be empty, absent, or a folder this function made (it records its decks in
-    out/.make_slides.json); decks of chapters no longer in the toc are removed.
+    `out` must be empty, absent, or a folder this function made, in which nothing it wrote was
+    changed and nothing was added to _vendor/ (it records what it wrote, with SHA-256, in
+    out/.make_slides.json); it refuses, writing nothing, otherwise. Decks of chapters no longer
+    in the toc are removed; the index lists every deck it made that is there, also those of
+    chapters not rebuilt in this run (`only`).
     """
     import nbformat
     docs, chapters = toc_docs(toc)
@@ -201,33 +320,54 @@ def build(out: Path, vendor_src: Path, toc: Path, only: list[str] | None = None)
     if unknown:
         raise SlidesError(f"not a chapter of {toc.name}: {', '.join(unknown)} "
                           f"(chapters: {', '.join(names)})")
-    old = _check_out(out)
+    record = _read_record(out)
+    changed = _changed(out, record, only or names)
+    if changed:
+        raise SlidesError(f"in {out}, {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''} "
+                          f"{'was' if len(changed) == 1 else 'were'} added or changed since {TOOL} wrote "
+                          "them (your edits?): nothing was written. Move them away or choose another --out.")
+    _vendor_files(vendor_src)                          # before anything is written: is it there?
     refs = read_refs(docs, toc.parent)
-    out.mkdir(parents=True, exist_ok=True)
-    vendor(vendor_src, out)
-    for stale in set(old) - set(names):
-        (out / stale).with_suffix(".html").unlink(missing_ok=True)
-    (out / RECORD).write_text(json.dumps({"decks": names}), encoding="utf-8")
-    written, listed = [], []
-    for doc in chapters:
+    pages = {}
+    for doc in chapters:                               # every deck made before anything is written
         path = (toc.parent / doc).with_suffix(".ipynb")
         name = path.stem
         if only and name not in only:
             continue
-        nb = nbformat.read(path, as_version=4)
-        deck = deck_notebook(nb, refs, name)
+        deck = deck_notebook(nbformat.read(path, as_version=4), refs, name)
         page = export(deck, name)
         remote = remote_references(page)
         if remote:
             raise SlidesError(f"{name}: the deck would load from the network: {remote[:3]}")
-        target = out / f"{name}.html"
-        target.write_text(page, encoding="utf-8")
         n = sum(1 for c in deck.cells if c.metadata["slideshow"]["slide_type"] in ("slide", "subslide"))
+        pages[name] = (page, refs.docs.get(name, name), n)
+    out.mkdir(parents=True, exist_ok=True)
+    for leftover in [p for p in out.iterdir() if _our_leftover(p)]:
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    record.pop("legacy", None)
+    _save(out, record)                                 # from here on, the folder is known to be ours
+    record["pending_vendor"] = {rel: _sha256(path) for rel, path in _vendor_files(vendor_src).items()}
+    _save(out, record)                                 # _vendor/ is being replaced
+    record["vendor"] = vendor(vendor_src, out)
+    del record["pending_vendor"]
+    _save(out, record)
+    for stale in set(record["decks"]) - set(names):
+        (out / f"{stale}.html").unlink(missing_ok=True)
+        del record["decks"][stale]
+        _save(out, record)
+    written = []
+    for name, (page, title, n) in pages.items():
+        target = out / f"{name}.html"
+        digest = _write_recorded(out, record, target.name, page)
+        record["decks"][name] = {"sha256": digest, "title": title, "slides": n}
+        _save(out, record)
         written.append(target)
-        listed.append((target.name, refs.docs.get(name, name), n))
         print(f"{target.relative_to(out.parent) if out.parent in target.parents else target}: "
-              f"{n} slides, {target.stat().st_size / 1e6:.1f} MB")
-    (out / "index.html").write_text(index_page(listed), encoding="utf-8")
+              f"{n} slides, {len(page.encode()) / 1e6:.1f} MB")
+    listed = [(f"{name}.html", record["decks"][name].get("title", name), record["decks"][name].get("slides", 0))
+              for name in names if name in record["decks"] and (out / f"{name}.html").is_file()]
+    record["index"] = _write_recorded(out, record, "index.html", index_page(listed))
+    _save(out, record)
     return written
 
 
@@ -243,6 +383,11 @@ def main(argv=None) -> int:
         build(args.out, args.vendor, args.toc, only)
     except SlidesError as e:
         print(f"make_slides: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:            # a read-only or full --out: each file is the old one or the new one
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"make_slides: could not write ({where}{e.strerror or e}); nothing in --out {args.out} "
+              "is half-written.", file=sys.stderr)
         return 1
     return 0
 

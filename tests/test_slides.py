@@ -389,3 +389,95 @@ def test_unknown_chapter_name_is_an_error(tmp_path):
         ms.build(tmp_path / "slides", _vendor_src(tmp_path), _book(tmp_path), only=["03_typo"])
     assert ms.main(["03_typo", "--out", str(tmp_path / "s2"), "--vendor", str(_vendor_src(tmp_path)),
                     "--toc", str(tmp_path / "book" / "_toc.yml")]) == 1
+
+
+# ---- never over someone's work ----------------------------------------------------------------
+
+def _build_twice(tmp_path, between, only=None):
+    out, src, toc = tmp_path / "slides", _vendor_src(tmp_path), _book(tmp_path)
+    ms.build(out, src, toc)
+    between(out)
+    return lambda: ms.build(out, src, toc, only)
+
+
+def test_build_never_overwrites_an_edited_deck(tmp_path):
+    again = _build_twice(tmp_path, lambda out: (out / "01_a.html").write_text("my version of the deck"))
+    with pytest.raises(SlidesError, match=r"01_a.html was added or changed since make_slides.py wrote"):
+        again()
+    assert (tmp_path / "slides" / "01_a.html").read_text() == "my version of the deck"
+
+
+def test_build_never_deletes_files_added_to_vendor(tmp_path):
+    again = _build_twice(tmp_path, lambda out: (out / "_vendor" / "my-theme.css").write_text("h1 {}"))
+    with pytest.raises(SlidesError, match=r"_vendor/my-theme.css was added or changed"):
+        again()
+    assert (tmp_path / "slides" / "_vendor" / "my-theme.css").read_text() == "h1 {}"
+
+
+def test_build_never_overwrites_an_edited_index(tmp_path):
+    again = _build_twice(tmp_path, lambda out: (out / "index.html").write_text("<title>lutbook: slides</title> mine"))
+    with pytest.raises(SlidesError, match=r"index.html was added or changed"):
+        again()
+
+
+def test_a_deck_of_someone_else_in_the_way_is_refused(tmp_path):
+    out, src, toc = tmp_path / "slides", _vendor_src(tmp_path), _book(tmp_path)
+    ms.build(out, src, toc, only=["02_b"])
+    (out / "01_a.html").write_text("a deck someone put here")
+    (out / "notes.html").write_text("not a chapter's name: left alone")
+    with pytest.raises(SlidesError, match=r"in .*slides, 01_a.html was added or changed"):
+        ms.build(out, src, toc)
+    assert (out / "01_a.html").read_text() == "a deck someone put here"
+    ms.build(out, src, toc, only=["02_b"])
+    assert (out / "notes.html").read_text() == "not a chapter's name: left alone"
+
+
+def test_a_run_for_some_chapters_keeps_the_other_decks_in_the_index(tmp_path):
+    again = _build_twice(tmp_path, lambda out: None, only=["02_b"])
+    written = again()
+    assert [p.name for p in written] == ["02_b.html"]
+    index = (tmp_path / "slides" / "index.html").read_text()
+    assert index.count("<li>") == 2 and "01_a.html" in index and "02_b.html" in index
+    assert index.index("01_a.html") < index.index("02_b.html")            # in the book's order
+
+
+def test_the_record_holds_what_is_on_disk_and_a_second_run_accepts_it(tmp_path):
+    import hashlib
+    import json
+    out = tmp_path / "slides"
+    again = _build_twice(tmp_path, lambda out: None)
+    record = json.loads((out / ".make_slides.json").read_text())
+    for name in ("01_a", "02_b"):
+        assert record["decks"][name]["sha256"] == hashlib.sha256((out / f"{name}.html").read_bytes()).hexdigest()
+    assert record["index"] == hashlib.sha256((out / "index.html").read_bytes()).hexdigest()
+    assert record["pending"] == {}
+    again()
+    assert sorted(p.name for p in out.iterdir()) == [".make_slides.json", "01_a.html", "02_b.html", "_vendor",
+                                                     "index.html"]
+
+
+def test_an_earlier_record_without_hashes_is_accepted(tmp_path):
+    out, src, toc = tmp_path / "slides", _vendor_src(tmp_path), _book(tmp_path)
+    out.mkdir()
+    (out / ".make_slides.json").write_text('{"decks": ["01_a", "02_b"]}')
+    (out / "01_a.html").write_text("old deck")
+    assert len(ms.build(out, src, toc)) == 2
+    assert "old deck" not in (out / "01_a.html").read_text()
+
+
+@pytest.mark.parametrize("toc_text, message", [
+    (None, "--toc .*missing.yml: no such file"),
+    ("parts: [", "is not a jupyter-book table of contents"),
+    ("- just a list", "is not a jupyter-book table of contents"),
+])
+def test_a_missing_or_bad_toc_is_a_clear_error(tmp_path, capsys, toc_text, message):
+    toc = tmp_path / "missing.yml"
+    if toc_text is not None:
+        toc.write_text(toc_text)
+    code = ms.main(["--toc", str(toc), "--out", str(tmp_path / "s"), "--vendor", str(_vendor_src(tmp_path))])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("make_slides: ")
+    import re
+    assert re.search(message, err), err
+    assert not (tmp_path / "s").exists()
