@@ -127,6 +127,16 @@ def proxy_in_hub_server(venv_bin: Path) -> bool:
     return False
 
 
+def missing_programs(the_plan: Plan) -> list[str]:
+    """The programs the plan runs that are not there (or not executable): a bad --venv-bin.
+
+    >>> missing_programs(plan({}, Path("/nowhere/bin"), Path("notebooks"), False))
+    ['/nowhere/bin/jupyter']
+    """
+    programs = dict.fromkeys(cmd[0] for cmd in the_plan.commands)
+    return [p for p in programs if not (os.path.isfile(p) and os.access(p, os.X_OK))]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -144,6 +154,11 @@ def main(argv=None) -> int:
     proxy = hub and env.get("LUTBOOK_LAB_PROXY", "").strip() != "0" and proxy_in_hub_server(args.venv_bin)
     the_plan = plan(env, args.venv_bin, args.notebook_dir, proxy,
                     port=_free_port() if hub else 0, token=secrets.token_hex(16) if hub else "")
+    missing = missing_programs(the_plan)
+    if missing:
+        print(f"error: --venv-bin {args.venv_bin}: {', '.join(missing)} not found or not executable "
+              "(give the bin folder of the project's virtualenv; `make venv` makes .venv/bin)", file=sys.stderr)
+        return 2
     if args.dry_run:
         print(f"mode: {the_plan.mode}")
         for cmd in the_plan.commands:

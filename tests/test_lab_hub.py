@@ -126,3 +126,13 @@ def test_the_proxied_lab_command_serves_under_the_hub_prefix(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("hub", [{}, {"JUPYTERHUB_SERVICE_PREFIX": "/user/ada/", "LUTBOOK_LAB_PROXY": "0"}])
+@pytest.mark.parametrize("venv_bin", ["no-such-venv/bin", "notebooks"])
+def test_a_bad_venv_bin_is_a_clear_error(tmp_path, hub, venv_bin):
+    r = _run(hub, "--venv-bin", venv_bin, tmp_path=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"error: --venv-bin {venv_bin}: {venv_bin}/") and "not found" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert not (tmp_path / "data" / "kernels").exists()          # nothing registered

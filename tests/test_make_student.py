@@ -309,3 +309,32 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
                                   "_build/instructor/01_y.ipynb", "_build/instructor/.make_instructor.json"])
     assert "My answer" in (out / "00_x.ipynb").read_text() and "00_x.ipynb" in r.stdout
     assert "Say it slowly" in (iout / "01_y.ipynb").read_text() and "01_y.ipynb" in r.stdout
+
+
+def test_a_read_only_out_is_a_clear_error(tmp_path):
+    """One line naming the folder and the reason, not a traceback. Read-only: a folder without
+    write permission, or (as root, who may write anywhere) a read-only bind mount."""
+    import shutil
+    src = _chapters(tmp_path / "src")
+    locked = tmp_path / "read-only"
+    locked.mkdir()
+    out, z = locked / "student", locked / "student.zip"
+    cmd = [sys.executable, str(SCRIPT), "--src", str(src), "--out", str(out), "--zip", str(z)]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        if not shutil.which("unshare"):
+            pytest.skip("as root, needs unshare for a read-only mount")
+        mount = f"mount --bind '{locked}' '{locked}' && mount -o remount,bind,ro '{locked}'"
+        if subprocess.run(["unshare", "-m", "sh", "-c", mount], capture_output=True).returncode != 0:
+            pytest.skip("as root, needs a mount namespace for a read-only mount")
+        cmd = ["unshare", "-m", "sh", "-c", mount + ' && exec "$@"', "sh", *cmd]
+    else:
+        locked.chmod(0o555)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    finally:
+        locked.chmod(0o755)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.stderr.startswith("error: make_student.py could not write")
+    assert f"{out}: Permission denied" in r.stderr or f"{out}: Read-only file system" in r.stderr, r.stderr
+    assert list(locked.iterdir()) == []
