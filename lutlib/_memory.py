@@ -69,3 +69,30 @@ def network_predict_bytes(n, n_inputs, sizes, backend, threads, keep_all=False):
         "activations": activations,
         "lookup buffers": concurrent * per_lut,
     }
+
+
+def flip_sensitivity_bytes(n, n_inputs, sizes, k, backend, threads, layer_backend, layer_threads):
+    """``memorization.flip_sensitivity`` on n examples of a network with layer widths ``sizes``.
+
+    backend, threads: the flip propagation's ("numba" or "numpy"); layer_backend, layer_threads:
+    the network's own kernels, which compute every layer's outputs first.
+
+    >>> flip_sensitivity_bytes(10, 784, (1024, 1), 8, "numba", 1, "numba", 1)["addresses"]
+    174160
+    """
+    n_luts, widest = sum(sizes), max(sizes)
+    fan_ins = (n_inputs,) + tuple(sizes[:-1])
+    outputs = network_predict_bytes(n, n_inputs, sizes, layer_backend, layer_threads, keep_all=True)
+    parts = {f"layer outputs: {name}": v for name, v in outputs.items()}
+    parts["addresses"] = 8 * n * n_luts + 9 * n * widest   # int64 addresses; one address bit's temporaries
+    parts["flips"] = n * n_inputs
+    if backend == "numba":
+        parts["unit values"] = n * (n_inputs + n_luts)
+        parts["kernel scratch"] = threads * 8 * (3 * n_luts + n_inputs)   # delta, front, cand per thread
+        parts["reader lists"] = (n_luts << k) + 8 * 8 * n_luts * k       # the tables, and edges sorted by unit
+    else:
+        parts["changed inputs"] = n * sum(fan_ins)
+        # one layer's step: the gathered rows of flags, (rows, luts, k) flags as int64, then a
+        # handful of (rows, luts) int64 and bool arrays
+        parts["propagation"] = n * (max(fan_ins) + widest * (9 * k + 5 * 8))
+    return parts

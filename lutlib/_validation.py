@@ -9,6 +9,9 @@ import numpy as np
 DEFAULT_MAX_TABLE_BYTES = 2 * 1024**3
 #: Largest k: a lut has 2^k rows, and the kernels address rows with 32-bit integers.
 MAX_K = 30
+#: check_bits validates X (when it is not already unsigned 0/1) in blocks of about this many
+#: values, so its temporary masks take a few MB whatever the size of X.
+CHECK_BLOCK_VALUES = 1 << 21
 
 
 def _as_numbers(v, name):
@@ -48,15 +51,19 @@ def check_bits(X, name="X"):
         raise TypeError(f"{name} must hold numbers 0/1; got dtype {X.dtype}.")
     if np.issubdtype(X.dtype, np.unsignedinteger) and X.max() <= 1:
         return np.ascontiguousarray(X, dtype=np.uint8)  # the common case, without a mask as large as X
-    if np.issubdtype(X.dtype, np.floating) and not np.isfinite(X).all():
-        what = "NaN" if np.isnan(X).any() else "infinity"
+    # Other dtypes are checked a block of rows at a time: the masks never grow with X.
+    rows = max(1, CHECK_BLOCK_VALUES // X.shape[1])
+    blocks = [(start, X[start:start + rows]) for start in range(0, X.shape[0], rows)]
+    if np.issubdtype(X.dtype, np.floating) and not all(np.isfinite(b).all() for _, b in blocks):
+        what = "NaN" if any(np.isnan(b).any() for _, b in blocks) else "infinity"
         raise ValueError(f"{name} contains {what}; it must hold 0/1 bits.")
-    bad = (X != 0) & (X != 1)
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise ValueError(f"{name} must be binary (0/1 bits); found {X[i, j]!r} at row {i}, column {j}. "
-                         "Binarize first, e.g. lutlib.data.binarize(images, threshold=0.5), "
-                         "or sklearn.preprocessing.Binarizer in a pipeline.")
+    for start, block in blocks:
+        bad = (block != 0) & (block != 1)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise ValueError(f"{name} must be binary (0/1 bits); found {block[i, j].item()!r} at row {start + i}, "
+                             f"column {j}. Binarize first, e.g. lutlib.data.binarize(images, threshold=0.5), "
+                             "or sklearn.preprocessing.Binarizer in a pipeline.")
     return np.ascontiguousarray(X, dtype=np.uint8)
 
 

@@ -108,11 +108,27 @@ def binarize(images, threshold=0.5):
 
 
 def binary_task(labels, positive=HIGH_DIGITS):
-    """0/1 labels: 1 for classes in `positive` (default: digits 5-9, the paper's task)."""
+    """0/1 labels: 1 for classes in `positive` (default: digits 5-9, the paper's task).
+
+    Labels and `positive` must both be numbers or both be text: "5" is not the digit 5.
+    """
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-D; got shape {labels.shape}.")
-    return np.isin(labels, np.asarray(positive)).astype(np.uint8)
+    positive = np.asarray(positive)
+    if _is_text(labels) != _is_text(positive):
+        text, numbers = ("labels", "positive") if _is_text(labels) else ("positive", "labels")
+        raise TypeError(f"{text} holds text and {numbers} holds numbers, so no label would match "
+                        f"(labels {labels[:3].tolist()}, positive {positive.ravel()[:5].tolist()}); convert "
+                        "one to the other's type first, e.g. np.asarray(labels, dtype=int).")
+    return np.isin(labels, positive).astype(np.uint8)
+
+
+def _is_text(a):
+    """True when an array holds strings (str or bytes dtype, or Python strings in an object array)."""
+    if a.dtype.kind in "US":
+        return True
+    return a.dtype == object and any(isinstance(v, (str, bytes)) for v in a.ravel())
 
 
 def pair_task(images, labels, a, b):
@@ -190,12 +206,24 @@ def permute_labels(y, fraction=1.0, seed=0):
 def random_inputs(X, fraction=1.0, seed=0):
     """Replace a fraction of the examples by noise (Arpit et al. 2017's random inputs).
 
-    Bits (0/1) are replaced by random bits with the data's overall density of ones; uint8 images
-    by Gaussian pixels with the data's mean and standard deviation, clipped to 0..255.
+    Bits (0/1) are replaced by random bits with the data's overall density of ones; other data
+    by Gaussian values with the data's mean and standard deviation, kept in the data's range
+    and dtype: uint8 images clipped to 0..255, other integers rounded and clipped to their
+    smallest and largest value, floats (say images scaled to [0, 1]) clipped to theirs.
     Returns (new X, boolean mask of replaced examples).
+
+    >>> noisy, replaced = random_inputs(np.float32([[0.2, 0.4], [0.6, 0.8]]), fraction=0.5)
+    >>> noisy.dtype, int(replaced.sum()), bool(((0.2 <= noisy) & (noisy <= 0.8)).all())
+    (dtype('float32'), 1, True)
     """
     X = np.asarray(X)
     _check_fraction(fraction)
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"X must hold at least one example (an array of shape (n, ...)); got shape {X.shape}.")
+    if X.dtype != bool and not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)):
+        raise TypeError(f"X must hold numbers; got dtype {X.dtype}.")
+    if np.issubdtype(X.dtype, np.floating) and not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinity; noise with its mean and spread would be meaningless.")
     rng = np.random.default_rng(seed)
     chosen = np.zeros(len(X), dtype=bool)
     chosen[_choose(rng, len(X), fraction)] = True
@@ -205,7 +233,12 @@ def random_inputs(X, fraction=1.0, seed=0):
         out[chosen] = (rng.random(shape) < X.mean()).astype(X.dtype)
     else:
         noise = rng.normal(X.mean(), X.std(), size=shape)
-        out[chosen] = np.clip(np.rint(noise), 0, 255).astype(X.dtype)
+        if X.dtype == np.uint8:
+            out[chosen] = np.clip(np.rint(noise), 0, 255)
+        elif np.issubdtype(X.dtype, np.integer):
+            out[chosen] = np.clip(np.rint(noise), X.min(), X.max())
+        else:
+            out[chosen] = np.clip(noise, X.min(), X.max())
     return out, chosen
 
 

@@ -206,8 +206,13 @@ def information_bottleneck(pxy, betas, n_clusters=None, n_iter=300, tol=1e-9, no
     betas = np.sort(betas)
     n_x = pxy.shape[0]
     n_clusters = n_x if n_clusters is None else n_clusters
-    if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)) or n_clusters < 1:
-        raise ValueError(f"n_clusters must be a positive int; got {n_clusters!r}.")
+    for name, value in (("n_clusters", n_clusters), ("n_iter", n_iter)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive int; got {value!r}.")
+    for name, value in (("tol", tol), ("noise", noise)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
     px = pxy.sum(1)
     seen = px > 0
     px_s, pxy_s = px[seen], pxy[seen]

@@ -17,12 +17,16 @@ from math import lgamma, exp, log
 
 import numpy as np
 
+from ._memory import flip_sensitivity_bytes
 from ._tiebreak import coin_bits
-from ._validation import check_bits
+from ._validation import check_bits, check_budget, check_memory
 from .kernels_numpy import addresses
+from .network import _backend_name as _network_name, _kernels as _network_kernels, _threads as _network_threads
 
 #: Arpit et al.'s search parameters on their pixel scale 0..255, here for inputs scaled to [0, 1].
 LASS_ALPHA, LASS_BETA, LASS_RADIUS = 0.25 / 255, 0.2 / 255, 0.3 / 255
+#: flip_sensitivity works through the examples in chunks whose scratch takes at most this many bytes.
+FLIP_CHUNK_BYTES = 64 * 2**20
 
 
 def gini(values):
@@ -36,10 +40,15 @@ def gini(values):
         raise ValueError("gini needs at least one value.")
     if not np.isfinite(v).all() or v[0] < 0:
         raise ValueError("gini needs finite, non-negative values.")
-    total = v.sum()
+    n = v.size
+    with np.errstate(over="ignore"):
+        total = v.sum()
+        overflows = not np.isfinite(total * n)   # n * total bounds the weighted sum below
     if total == 0:
         return 0.0
-    n = v.size
+    if overflows:                                  # values near the float limit: scaling keeps the ratio
+        v = v / v[-1]
+        total = v.sum()
     return float(2 * np.dot(np.arange(1, n + 1), v) / (n * total) - (n + 1) / n)
 
 
@@ -75,6 +84,11 @@ def critical_samples(model, X, radius=LASS_RADIUS, alpha=LASS_ALPHA, beta=LASS_B
             raise ValueError(f"{name} must be a finite number >= 0; got {v!r}.")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer; got {steps!r}.")
+    if bounds is not None:
+        if np.ndim(bounds) != 1 or len(bounds) != 2 or not np.all(np.isfinite(np.asarray(bounds, dtype=float))):
+            raise ValueError(f"bounds must be a pair of finite numbers (low, high), such as (0, 1); got {bounds!r}.")
+        if not bounds[0] < bounds[1]:
+            raise ValueError(f"bounds must be (low, high) with low < high; got {tuple(bounds)!r}.")
     rng = np.random.default_rng(seed)
     y0 = model.predict(X)
     lo, hi = X - np.float32(radius), X + np.float32(radius)
@@ -135,6 +149,17 @@ def _fresh(estimator, seed):
     return type(estimator)(**params)
 
 
+def _check_examples(X, y):
+    """X and y as arrays with one example per label: (X, y), or a one-line ValueError."""
+    X, y = np.asarray(X), np.asarray(y)
+    if y.ndim != 1 or len(y) == 0:
+        raise ValueError(f"y must be a non-empty 1-D array of labels; got shape {y.shape}.")
+    if X.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"X and y must hold the same number of examples; got X of shape {X.shape} "
+                         f"and {len(y)} labels.")
+    return X, y
+
+
 def _binomial_pmf(n, p):
     k = np.arange(n + 1)
     if p <= 0 or p >= 1:
@@ -178,7 +203,7 @@ def easiness(estimator, X, y, n_runs=100, seed=0):
     """
     if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
         raise ValueError(f"n_runs must be a positive integer; got {n_runs!r}.")
-    y = np.asarray(y)
+    X, y = _check_examples(X, y)
     errors = np.zeros(len(y), dtype=np.int64)
     for run in range(n_runs):
         errors += _fresh(estimator, seed + run).fit(X, y).predict(X) != y
@@ -217,7 +242,7 @@ def memorization_scores(estimator, X, y, n_models=100, subset=0.7, seed=0, progr
     >>> s.score.shape, bool(np.all((s.n_in + s.n_out) == 20))
     ((60,), True)
     """
-    y = np.asarray(y)
+    X_all, y = _check_examples(X, y)
     n = len(y)
     if not 0 < subset < 1:
         raise ValueError(f"subset must be a fraction in (0, 1); got {subset!r}.")
@@ -229,7 +254,6 @@ def memorization_scores(estimator, X, y, n_models=100, subset=0.7, seed=0, progr
     rng = np.random.default_rng(seed)
     hits_in, hits_out = np.zeros(n), np.zeros(n)
     n_in = np.zeros(n, dtype=np.int64)
-    X_all = np.asarray(X)
     for t in range(n_models):
         chosen = np.zeros(n, dtype=bool)
         chosen[rng.choice(n, size=m, replace=False)] = True
@@ -315,7 +339,9 @@ def flip_sensitivity(net, X, return_matrix=False, backend="auto"):
     Computed incrementally: for input bit j only the luts reading j are re-evaluated (their row
     address changes in one bit), then only the luts reading a lut whose output actually changed,
     layer by layer, and only for the examples where something changed. The result equals
-    re-predicting all d flipped copies of every example.
+    re-predicting all d flipped copies of every example. The examples are processed in chunks
+    (``FLIP_CHUNK_BYTES`` of scratch at a time); the memory needed is checked against the
+    network's ``max_table_bytes`` before anything is allocated.
 
     Returns (n,) counts, or with ``return_matrix=True`` the (n, d) bool matrix "flip j changes
     the output of example i".
@@ -337,22 +363,58 @@ def flip_sensitivity(net, X, return_matrix=False, backend="auto"):
         except ImportError:
             if backend == "numba":
                 raise ImportError("backend='numba' needs numba: pip install numba (or backend='numpy').")
-    flips = _flip_matrix_numpy(net, X) if kernel is None else _flip_matrix_numba(net, X, kernel)
-    return flips if return_matrix else flips.sum(axis=1)
-
-
-def _flip_matrix_numba(net, X, kernel):
-    outs = net.layer_outputs(X)
-    X = check_bits(X)
-    d = X.shape[1]
+    X = net._check_input(X)                       # fitted, bits, width
+    n, d = X.shape
+    sizes = tuple(t.shape[0] for t in net.tables_)
     k = net.wiring_[0].shape[1]
-    widths = [d] + [o.shape[1] for o in outs]
+    layers = _network_kernels(net.backend)
+    how = ("numpy", 1) if kernel is None else ("numba", _numba_threads())
+    how += (_network_name(layers), _network_threads(layers))
+    fixed = sum(flip_sensitivity_bytes(0, d, sizes, k, *how).values())
+    per_example = sum(flip_sensitivity_bytes(1, d, sizes, k, *how).values()) - fixed
+    rows = max(1, min(n, FLIP_CHUNK_BYTES // per_example))
+    need = flip_sensitivity_bytes(rows, d, sizes, k, *how)
+    need["result"] = n * d if return_matrix else 8 * n
+    check_memory(need, check_budget(net.max_table_bytes),
+                 f"The flip sensitivity of {n:,} examples ({rows:,} at a time)")
+    plan = None if kernel is None else _flip_plan_numba(net, d)
+    out = np.empty((n, d), dtype=bool) if return_matrix else np.empty(n, dtype=np.int64)
+    for start in range(0, n, rows):
+        part = X[start:start + rows]
+        flips = _flip_matrix_numpy(net, part) if kernel is None else _flip_matrix_numba(net, part, kernel, plan)
+        out[start:start + rows] = flips if return_matrix else flips.sum(axis=1)
+    return out
+
+
+def _numba_threads():
+    import numba
+    return numba.get_num_threads()
+
+
+def _addresses(inputs, wiring, k):
+    """Row address of every lut on every example: (n, total luts) int64, and one view per layer.
+
+    Built one address bit at a time (an (n, luts) temporary per bit), not as (n, luts, k) arrays.
+    """
+    n = inputs[0].shape[0]
+    addr = np.zeros((n, sum(w.shape[0] for w in wiring)), dtype=np.int64)
+    blocks, col = [], 0
+    for inp, w in zip(inputs, wiring):
+        block = addr[:, col:col + w.shape[0]]
+        for b in range(k):
+            block |= np.left_shift(inp[:, w[:, b]], k - 1 - b, dtype=np.int64)
+        blocks.append(block)
+        col += w.shape[0]
+    return addr, blocks
+
+
+def _flip_plan_numba(net, d):
+    """The example-independent inputs of the numba kernel: tables and, for every unit, the luts
+    reading it and the address bit it sets (CSR lists), keeping only luts with a path to the output."""
+    k = net.wiring_[0].shape[1]
+    widths = [d] + [w.shape[0] for w in net.wiring_]
     unit_base = np.cumsum([0] + widths)            # first unit of each layer (inputs are layer 0)
-    vals = np.ascontiguousarray(np.concatenate([X] + outs, axis=1))
     shifts = np.int64(1) << np.arange(k - 1, -1, -1)
-    ins = [X] + outs[:-1]
-    addr = np.ascontiguousarray(np.concatenate(
-        [(inp[:, w].astype(np.int64) * shifts).sum(axis=2) for inp, w in zip(ins, net.wiring_)], axis=1))
     tables = np.ascontiguousarray(np.concatenate(net.tables_))
     # reader lists over all units: unit (layer l, index u) is read by luts of layer l+1
     src = np.concatenate([unit_base[l] + w.ravel() for l, w in enumerate(net.wiring_)])
@@ -368,20 +430,33 @@ def _flip_matrix_numba(net, X, kernel):
     src, lut_ids, bit = src[keep], lut_ids[keep], bit[keep]
     order = np.argsort(src, kind="stable")
     ptr = np.searchsorted(src[order], np.arange(unit_base[-1] + 1)).astype(np.int64)
-    return kernel(vals, addr, d, tables, ptr, lut_ids[order].astype(np.int64), bit[order].astype(np.int64), d)
+    return tables, ptr, lut_ids[order].astype(np.int64), bit[order].astype(np.int64)
+
+
+def _flip_matrix_numba(net, X, kernel, plan):
+    outs = net.layer_outputs(X)
+    n, d = X.shape
+    vals = np.empty((n, d + sum(o.shape[1] for o in outs)), dtype=np.uint8)
+    col = 0
+    for part in [X] + outs:
+        vals[:, col:col + part.shape[1]] = part
+        col += part.shape[1]
+    addr, _ = _addresses([X] + outs[:-1], net.wiring_, net.wiring_[0].shape[1])
+    del outs
+    tables, ptr, reader, mask = plan
+    return kernel(vals, addr, d, tables, ptr, reader, mask, d)
 
 
 def _flip_matrix_numpy(net, X):
     """The same propagation in numpy, vectorized over examples (slower; used without numba)."""
-    outs = net.layer_outputs(X)                   # checks fitted, bits and width
-    X = check_bits(X)
+    outs = net.layer_outputs(X)
     n, d = X.shape
     ins = [X] + outs[:-1]
     k = net.wiring_[0].shape[1]
     shifts = (np.int64(1) << np.arange(k - 1, -1, -1)).astype(np.int64)
-    addr = [(inp[:, w].astype(np.int64) * shifts).sum(axis=2) for inp, w in zip(ins, net.wiring_)]
+    _, addr = _addresses(ins, net.wiring_, k)
     readers = [_readers(w, inp.shape[1]) for inp, w in zip(ins, net.wiring_)]
-    changed = [np.zeros(inp.shape, dtype=np.int64) for inp in ins]   # scratch: which inputs flipped
+    changed = [np.zeros(inp.shape, dtype=np.uint8) for inp in ins]   # scratch: which inputs flipped
     flips = np.zeros((n, d), dtype=bool)
     everyone = np.arange(n)
     for j in range(d):
