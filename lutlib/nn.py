@@ -261,30 +261,18 @@ class MLP(LotteryTicketMixin, Estimator):
                 mi[r] += (1 - b1) * g
                 vi *= b2
                 vi[r] += (1 - b2) * g * g
-                den = np.sqrt(vi, out=self._scratch(p, 0))
-                den += np.float32(1e-8)
-                num = np.multiply(mi, step, out=self._scratch(p, 1))
-                num /= den
-                p -= num                          # p -= step * mi / (sqrt(vi) + 1e-8)
+                p -= step * mi / (np.sqrt(vi) + np.float32(1e-8))
         elif self._state:
             for p, g, vi, r in zip(params, grads, self._state[0], rows):
                 vi *= np.float32(self.momentum)
                 vi[r] += g
-                p -= np.multiply(vi, lr, out=self._scratch(p, 0))     # p -= lr * vi
+                p -= lr * vi
         else:
             for p, g, r in zip(params, grads, rows):
                 p[r] -= lr * g
         if self.weight_masks_ is not None:          # pruned weights stay exactly zero
             for W, M in zip(self.coefs_, self.weight_masks_):
                 W *= M
-
-    def _scratch(self, p, k):
-        """A reusable float32 array shaped like p (no allocation per step)."""
-        key = (p.shape, k)
-        buf = self.__dict__.setdefault("_scratch_buffers", {}).get(key)
-        if buf is None:
-            buf = self._scratch_buffers[key] = np.empty_like(p)
-        return buf
 
     def _lr(self):
         return self.lr if self.lr is not None else {"sgd": 0.05, "adam": 0.001}[self.optimizer]
