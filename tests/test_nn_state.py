@@ -171,3 +171,12 @@ def test_a_bool_is_not_a_learning_rate(value):
 def test_huge_labels_are_reported_as_they_are(y, n_classes, match):
     with pytest.raises(ValueError, match=match):
         MLP(hidden=(4,), n_classes=n_classes).fit([[0.0], [1.0]], y)
+
+
+def test_the_sensitivity_of_some_examples_is_theirs_when_all_are_recorded():
+    X, y = small_problem(n=100, d=10)
+    X[:, 3:5] = 0                                   # all-zero columns: the first layer leaves them out
+    every = MLP(hidden=(8,), seed=0, batch_size=16).fit(X, y, epochs=2, sensitivity=True)
+    some = MLP(hidden=(8,), seed=0, batch_size=16).fit(X, y, epochs=2, record=[5, 17, 60], sensitivity=True)
+    np.testing.assert_allclose(some.loss_sensitivity_, every.loss_sensitivity_[[5, 17, 60]], rtol=1e-5)
+    assert some.sensitivity_examples_.tolist() == [5, 17, 60]
