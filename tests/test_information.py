@@ -120,3 +120,98 @@ def test_input_validation():
         information_bottleneck([[0.5, 0.5]], [0.0, 1.0])
     with pytest.raises(ValueError, match="n_clusters"):
         information_bottleneck([[0.5, 0.5]], [1.0], n_clusters=0)
+
+
+# ---------------------------------------------------------------------- independent references
+from collections import Counter  # noqa: E402
+from math import log2  # noqa: E402
+
+
+def plain_entropy(*variables):
+    """H of the empirical joint distribution, from a Counter of tuples."""
+    rows = list(zip(*[[tuple(np.atleast_1d(v).tolist()) for v in var] for var in variables]))
+    counts = Counter(rows)
+    n = len(rows)
+    return -sum(c / n * log2(c / n) for c in counts.values())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_entropies_and_informations_equal_plain_counting(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 5, 300)
+    y = (x + rng.integers(0, 3, 300)) % 4
+    bits = rng.integers(0, 2, (300, 3))
+    few = rng.choice(np.array([[1, 2], [1, 1], [2, 1], [0, 2]]), size=300)   # rows of 0..2, few distinct
+    for args in ((x,), (x, y), (bits,), (few,), (x, few), (bits, y)):
+        assert entropy(*args) == pytest.approx(plain_entropy(*args), rel=1e-12, abs=1e-12)
+    assert conditional_entropy(x, given=y) == pytest.approx(plain_entropy(x, y) - plain_entropy(y), rel=1e-12)
+    pxy = Counter(zip(x.tolist(), y.tolist()))
+    px, py = Counter(x.tolist()), Counter(y.tolist())
+    n = len(x)
+    mi = sum(c / n * log2((c / n) / (px[a] / n * py[b] / n)) for (a, b), c in pxy.items())
+    assert mutual_information(x, y) == pytest.approx(mi, rel=1e-12)
+    assert mutual_information(few, y) == pytest.approx(
+        plain_entropy(few) + plain_entropy(y) - plain_entropy(few, y), rel=1e-12)
+    p = joint_distribution(x, y)
+    for (a, b), c in pxy.items():
+        assert p[np.searchsorted(np.unique(x), a), np.searchsorted(np.unique(y), b)] == c / n
+    assert p.sum() == pytest.approx(1.0) and np.count_nonzero(p) == len(pxy)
+
+
+def plain_informations(q, pxy):
+    """I(X;T) and I(T;Y) of encoder q(t|x), summed term by term."""
+    px, py = pxy.sum(1), pxy.sum(0)
+    pt = [sum(px[i] * q[i, t] for i in range(len(px))) for t in range(q.shape[1])]
+    i_xt = sum(px[i] * q[i, t] * log2(q[i, t] / pt[t])
+               for i in range(len(px)) for t in range(q.shape[1]) if px[i] * q[i, t] > 0)
+    pty = [[sum(pxy[i, j] * q[i, t] for i in range(len(px))) for j in range(len(py))] for t in range(q.shape[1])]
+    i_ty = sum(pty[t][j] * log2(pty[t][j] / (pt[t] * py[j]))
+               for t in range(q.shape[1]) for j in range(len(py)) if pty[t][j] > 0)
+    return i_xt, i_ty
+
+
+def ib_update(q, pxy, beta):
+    """One self-consistent IB update (Tishby et al. 1999), written out with loops."""
+    px = pxy.sum(1)
+    n_x, n_t = q.shape
+    pt = np.array([sum(px[i] * q[i, t] for i in range(n_x)) for t in range(n_t)])
+    py_x = pxy / px[:, None]
+    new = np.zeros_like(q)
+    for i in range(n_x):
+        for t in range(n_t):
+            if pt[t] == 0:
+                continue
+            py_t = np.array([sum(pxy[a, j] * q[a, t] for a in range(n_x)) / pt[t] for j in range(pxy.shape[1])])
+            kl = sum(py_x[i, j] * log2(py_x[i, j] / py_t[j]) for j in range(pxy.shape[1]) if py_x[i, j] > 0)
+            new[i, t] = pt[t] * np.exp(-beta * kl * np.log(2))   # exp(-beta KL) with the KL in nats
+        new[i] /= new[i].sum()
+    return new
+
+
+@pytest.mark.parametrize("beta", [1.5, 4.0, 30.0])
+def test_ib_results_are_fixed_points_and_their_informations(beta):
+    pxy = _random_joint(7, n_x=6, n_y=3)
+    curve = information_bottleneck(pxy, [beta], n_iter=5000, tol=1e-13)
+    q = curve.encoders[0]
+    np.testing.assert_allclose(ib_update(q, pxy, beta), q, atol=1e-6)
+    i_xt, i_ty = plain_informations(q, pxy)
+    assert curve.i_xt[0] == pytest.approx(i_xt, abs=1e-12) and curve.i_ty[0] == pytest.approx(i_ty, abs=1e-12)
+
+
+def test_ib_limits_betas_and_unseen_rows():
+    pxy = _random_joint(8, n_x=5, n_y=2)
+    pxy[2] = 0
+    pxy /= pxy.sum()
+    px, py = pxy.sum(1), pxy.sum(0)
+    curve = information_bottleneck(pxy, [50.0, 0.05, 2.0])
+    assert curve.betas.tolist() == [0.05, 2.0, 50.0]
+    ref = information_bottleneck(pxy, [0.05, 2.0, 50.0])
+    np.testing.assert_array_equal(curve.i_ty, ref.i_ty)
+    assert curve.h_x == pytest.approx(-sum(p * log2(p) for p in px if p > 0), rel=1e-12)
+    assert curve.i_xy == pytest.approx(sum(pxy[i, j] * log2(pxy[i, j] / (px[i] * py[j]))
+                                           for i in range(5) for j in range(2) if pxy[i, j] > 0), rel=1e-12)
+    for beta, i_xt, i_ty, q in zip(curve.betas, curve.i_xt, curve.i_ty, curve.encoders):
+        assert q.shape == (5, 5) and not q[2].any() and np.allclose(np.delete(q, 2, axis=0).sum(1), 1)
+        # no worse than the two trivial encoders: one cluster (L = 0) and T = X (L = H(X) - beta I(X;Y))
+        assert i_xt - beta * i_ty <= min(0.0, curve.h_x - beta * curve.i_xy) + 1e-6
+    assert curve.i_ty[-1] <= curve.i_xy + 1e-12 and curve.i_xt[0] < 1e-6

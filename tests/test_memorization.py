@@ -220,3 +220,138 @@ def test_hamming_csr_radius_one_is_exact_and_radius_two_finds_all_on_a_small_inp
         lut_critical_samples(net, X, radius=0)
     with pytest.raises(ValueError, match="backend"):
         flip_sensitivity(net, X, backend="gpu")
+
+
+# ---------------------------------------------------------------------- independent references
+class Recorder:
+    """A fake estimator: remembers which examples (column 0 holds the index) each fit saw, and
+    predicts example i correctly unless (i * 7 + seed) % 3 == 0 (a fixed, known pattern)."""
+
+    fits = []
+
+    def __init__(self, seed=0):
+        self.seed = seed
+
+    def get_params(self):
+        return {"seed": self.seed}
+
+    def fit(self, X, y):
+        Recorder.fits.append((self.seed, set(np.asarray(X)[:, 0].tolist())))
+        self.labels_ = dict(zip(np.asarray(X)[:, 0].tolist(), y))
+        return self
+
+    def predict(self, X):
+        idx = np.asarray(X)[:, 0]
+        truth = idx % 2
+        wrong = (idx * 7 + self.seed) % 3 == 0
+        seen = np.array([i in self.labels_ for i in idx.tolist()])
+        return np.where(wrong & ~seen, 1 - truth, truth)     # errs only on held-out examples of the pattern
+
+
+def test_memorization_scores_equal_a_direct_count():
+    n, n_models, subset = 23, 9, 0.6
+    X = np.column_stack([np.arange(n), np.zeros(n)])
+    y = np.arange(n) % 2
+    Recorder.fits = []
+    s = memorization_scores(Recorder(), X, y, n_models=n_models, subset=subset, seed=5)
+    assert [seed for seed, _ in Recorder.fits] == list(range(5, 5 + n_models))
+    assert all(len(seen) == round(subset * n) for _, seen in Recorder.fits)
+    for i in range(n):
+        ins = [seed for seed, seen in Recorder.fits if i in seen]
+        outs = [seed for seed, seen in Recorder.fits if i not in seen]
+        right_out = [(i * 7 + seed) % 3 != 0 for seed in outs]
+        assert (s.n_in[i], s.n_out[i]) == (len(ins), len(outs))
+        p_in = 1.0 if ins else np.nan
+        p_out = np.mean(right_out) if outs else np.nan
+        np.testing.assert_equal([s.p_in[i], s.p_out[i], s.score[i]], [p_in, p_out, p_in - p_out])
+
+
+class Erring(Recorder):
+    """Errs on example i exactly when (i + seed) % 4 == 0, seen or not."""
+
+    def predict(self, X):
+        idx = np.asarray(X)[:, 0]
+        return np.where((idx + self.seed) % 4 == 0, 1 - idx % 2, idx % 2)
+
+
+def test_easiness_equals_a_direct_count():
+    n, n_runs = 30, 6
+    X = np.column_stack([np.arange(n), np.zeros(n)])
+    e = easiness(Erring(), X, np.arange(n) % 2, n_runs=n_runs, seed=2)
+    errors = np.array([sum((i + seed) % 4 == 0 for seed in range(2, 2 + n_runs)) for i in range(n)])
+    np.testing.assert_array_equal(e.error_rate, errors / n_runs)
+    assert e.mean_error == pytest.approx(errors.sum() / (n * n_runs), rel=1e-15)
+    np.testing.assert_array_equal(e.observed, [np.sum(errors == j) for j in range(n_runs + 1)])
+    p = errors.sum() / (n * n_runs)
+    np.testing.assert_allclose(e.binomial, [n * comb(n_runs, j) * p**j * (1 - p) ** (n_runs - j)
+                                            for j in range(n_runs + 1)], rtol=1e-12)
+    assert _binomial_pmf(3, 1.0).tolist() == [0, 0, 0, 1]
+
+
+def langevin_reference(net, X, radius, alpha, steps, bounds):
+    """Arpit et al.'s search without noise, one example at a time, written out plainly."""
+    critical, last = [], []
+    for x in X:
+        y0 = net.predict(x[None])[0]
+        lo, hi = x - np.float32(radius), x + np.float32(radius)
+        if bounds is not None:
+            lo, hi = np.maximum(lo, bounds[0]), np.minimum(hi, bounds[1])
+        z, found = x.copy(), False
+        for _ in range(steps):
+            if net.predict(z[None])[0] != y0:
+                found = True
+                break
+            z = np.clip(z + np.float32(alpha) * np.sign(net.input_gradient(z[None], np.array([y0]))[0]), lo, hi)
+        found = found or net.predict(z[None])[0] != y0
+        critical.append(found)
+        last.append(z)
+    return np.array(critical), np.array(last)
+
+
+@pytest.mark.parametrize("bounds, steps", [(None, 3), ((0, 1), 1), ((0, 1), 4)])
+def test_critical_samples_equal_a_plain_loop(bounds, steps):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(120, 5)).astype(np.float32)
+    net = MLP(hidden=(16,), seed=0).fit(X, rng.integers(0, 3, 120), epochs=20)
+    critical, X_adv = critical_samples(net, X, radius=0.12, alpha=0.05, beta=0.0, steps=steps, bounds=bounds)
+    ref_critical, ref_adv = langevin_reference(net, X, 0.12, 0.05, steps, bounds)
+    np.testing.assert_array_equal(critical, ref_critical)
+    assert 0 < critical.sum() < len(X)
+    np.testing.assert_allclose(X_adv, ref_adv, atol=1e-6)
+
+
+def test_critical_samples_noise_has_scale_beta():
+    """alpha = 0 and a huge box: one step moves x by beta * N(0, 1), nothing else."""
+    X = np.full((4000, 3), 0.5, np.float32)
+    net = linear_model(np.zeros(3, np.float32), 1.0, 3)      # predicts class 1 everywhere: never critical
+    critical, X_adv = critical_samples(net, X, radius=100.0, alpha=0.0, beta=0.3, steps=1, seed=0)
+    z = (X_adv - X) / 0.3
+    assert not critical.any()
+    assert abs(z.mean()) < 0.05 and abs(z.std() - 1) < 0.03
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_lut_loo_expected_ties_equal_brute_force_counts(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 2, (80, 3))
+    y = rng.integers(0, 2, 80)
+    lut = Lut(seed=seed).fit(X, y)
+
+    def correct(counts, label):
+        own, other = counts[label], counts[1 - label]
+        return 1.0 if own > other else 0.0 if own < other else 0.5
+    expected = []
+    for i in range(len(y)):
+        rest = np.delete(np.arange(len(y)), i)
+        row = int("".join(map(str, X[i])), 2)
+        without = Lut(seed=seed).fit(X[rest], y[rest]).counts_[row]
+        expected.append(correct(lut.counts_[row], y[i]) - correct(without, y[i]))
+    np.testing.assert_array_equal(lut_loo_memorization(lut, X, y, ties="expected"), expected)
+    assert 0.5 in np.abs(expected)
+
+
+def test_gini_equals_the_pairwise_definition_exactly():
+    for seed in range(3):
+        x = np.random.default_rng(seed).exponential(size=37)
+        pairs = np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean())
+        assert gini(x) == pytest.approx(pairs, rel=1e-12)
