@@ -18,7 +18,7 @@ threads.set_environment_defaults()  # before numba starts its OpenMP threads: id
 import numba  # noqa: E402  (after the OpenMP settings above)
 
 from ._tiebreak import _M1, _M2, GOLDEN as _GOLDEN  # noqa: E402  one definition of the coins
-from .kernels_numpy import eval_arguments  # noqa: E402  the same checks in both backends
+from .kernels_numpy import eval_arguments, output_buffer  # noqa: E402  the same checks in both backends
 
 
 @numba.njit(cache=True, inline="always")
@@ -250,12 +250,14 @@ def _address_type(k):
     return np.empty(0, dtype=np.uint8 if k <= 8 else np.uint16 if k <= 16 else np.uint32)
 
 
-def fit_layer_eval(A, y, wiring, keys, E=None, y_eval=None, ends=None, keep_counts=False):
+def fit_layer_eval(A, y, wiring, keys, E=None, y_eval=None, ends=None, keep_counts=False, out=None):
     """Train every lut of a layer and, in the same pass, evaluate it.
 
     A : (fan_in, n) uint8 training activations (features-major); y : n labels 0/1.
     E : (fan_in, n_eval) uint8 evaluation activations or None; y_eval : n_eval labels (0/1);
     ends : cumulative ends of the evaluation sets inside E (default: one set, ``[n_eval]``).
+    out : (n_luts, n) uint8 array to write the outputs on A into (a buffer no longer needed,
+    saving a fresh allocation and its page faults), or None for a new one.
 
     Returns (tables, out, counts or None, out_eval, hits): out (n_luts, n) and out_eval
     (n_luts, n_eval) are the luts' outputs; hits (n_luts, 1 + len(ends)) counts, per lut, the
@@ -270,7 +272,7 @@ def fit_layer_eval(A, y, wiring, keys, E=None, y_eval=None, ends=None, keep_coun
     n_luts, k = wiring.shape
     E, y_eval, ends = eval_arguments(A, E, y_eval, ends)
     tables = np.empty((n_luts, 1 << k), dtype=np.uint8)
-    out = np.empty((n_luts, A.shape[1]), dtype=np.uint8)
+    out = output_buffer(out, A, n_luts)
     out_eval = np.empty((n_luts, E.shape[1]), dtype=np.uint8)
     hits = np.zeros((n_luts, 1 + len(ends)), dtype=np.int64)
     counts = np.empty((n_luts, 1 << k, 2) if keep_counts else (1, 1, 2), dtype=np.int64)

@@ -18,12 +18,14 @@ def addresses(A, wires):
     return addr
 
 
-def fit_layer_eval(A, y, wiring, keys, E=None, y_eval=None, ends=None, keep_counts=False):
+def fit_layer_eval(A, y, wiring, keys, E=None, y_eval=None, ends=None, keep_counts=False, out=None):
     """Train every lut of a layer and, in the same pass, evaluate it.
 
     A : (fan_in, n) uint8 training activations (features-major); y : n labels 0/1.
     E : (fan_in, n_eval) uint8 evaluation activations or None; y_eval : n_eval labels (0/1);
     ends : cumulative ends of the evaluation sets inside E (default: one set, ``[n_eval]``).
+    out : (n_luts, n) uint8 array to write the outputs on A into (a buffer no longer needed,
+    saving a fresh allocation and its page faults), or None for a new one.
 
     Returns (tables, out, counts or None, out_eval, hits): out (n_luts, n) and out_eval
     (n_luts, n_eval) are the luts' outputs; hits (n_luts, 1 + len(ends)) counts, per lut, the
@@ -39,7 +41,7 @@ def fit_layer_eval(A, y, wiring, keys, E=None, y_eval=None, ends=None, keep_coun
     rows = 1 << k
     E, y_eval, ends = eval_arguments(A, E, y_eval, ends)
     tables = np.empty((n_luts, rows), dtype=np.uint8)
-    out = np.empty((n_luts, A.shape[1]), dtype=np.uint8)
+    out = output_buffer(out, A, n_luts)
     out_eval = np.empty((n_luts, E.shape[1]), dtype=np.uint8)
     hits = np.zeros((n_luts, 1 + len(ends)), dtype=np.int64)
     counts = np.empty((n_luts, rows, 2), dtype=np.int64) if keep_counts else None
@@ -74,6 +76,24 @@ def eval_arguments(A, E, y_eval, ends):
         raise ValueError(f"y_eval must hold E's {n_eval} labels and ends must rise to {n_eval}; "
                          f"got {y_eval.shape[0]} labels and ends {ends.tolist()}.")
     return E, y_eval, ends
+
+
+def output_buffer(out, A, n_luts):
+    """out itself if it is a writeable C-contiguous (n_luts, n) uint8 array apart from the
+    activations A (fan_in, n); a new one if out is None.
+
+    >>> output_buffer(None, np.zeros((4, 3), np.uint8), 2).shape
+    (2, 3)
+    """
+    n = A.shape[1]
+    if out is None:
+        return np.empty((n_luts, n), dtype=np.uint8)
+    if not (isinstance(out, np.ndarray) and out.shape == (n_luts, n) and out.dtype == np.uint8
+            and out.flags.c_contiguous and out.flags.writeable) or np.may_share_memory(out, A):
+        raise ValueError(f"out must be a writeable C-contiguous ({n_luts}, {n}) uint8 array apart "
+                         f"from A; got {getattr(out, 'dtype', type(out).__name__)} "
+                         f"{getattr(out, 'shape', '')}.")
+    return out
 
 
 def fit_layer(A, y, wiring, keys, keep_counts=False):

@@ -130,11 +130,16 @@ class LutNetwork(Estimator):
         E = kernels.features_major(np.concatenate([Xe for Xe, _ in evals])) if evals else None
         y_eval = np.concatenate([c for _, c in evals]) if evals else None
         ends = np.cumsum([len(c) for _, c in evals]) if evals else None
+        # A layer's outputs are written over the outputs of two layers back when the shapes
+        # agree: fewer fresh arrays (and page faults). Never over A from X (it may be X itself).
+        spare, written = None, None
         for fan_in, m in zip(widths[:-1], sizes):
             wiring = _random_wiring(rng, m, fan_in, k, kernels.smallest_keys)
             keys = rng.integers(0, 2**64, size=m, dtype=np.uint64)
+            reuse = spare if spare is not None and spare.shape == (m, A.shape[1]) else None
             tables, A, counts, E_next, hits = kernels.fit_layer_eval(A, y, wiring, keys, E, y_eval, ends,
-                                                                     keep_counts=keep_counts)
+                                                                     keep_counts=keep_counts, out=reuse)
+            spare, written = written, A
             E = E_next if evals else None
             hits_.append(hits)
             wiring_.append(wiring)

@@ -193,3 +193,31 @@ def test_features_major_word_transposition_covers_every_byte(shape):
     X = np.random.default_rng(sum(shape)).integers(0, 256, size=shape, dtype=np.uint8)
     assert np.array_equal(kernels_numba.features_major(X), X.T)
     assert np.array_equal(kernels_numba.features_major(X[:, ::-1]), X[:, ::-1].T)
+
+
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
+def test_outputs_written_into_a_given_buffer_are_the_same_and_bad_buffers_are_refused(kernels):
+    if kernels == "numba" and not numba_available():
+        pytest.skip("numba not installed")
+    from importlib import import_module
+    fit_layer_eval = import_module(f"lutlib.kernels_{kernels}").fit_layer_eval
+    A, y, wiring, keys, E, y_eval, ends = layer_problem(2, 10, 10, 3, 50, [5, 5])
+    fresh = fit_layer_eval(A, y, wiring, keys, E, y_eval, ends)
+    buffer = np.full((10, 50), 7, dtype=np.uint8)
+    given = fit_layer_eval(A, y, wiring, keys, E, y_eval, ends, out=buffer)
+    assert given[1] is buffer
+    assert all(np.array_equal(a, b) for a, b in zip(fresh, given) if a is not None)
+    for bad in (np.empty((10, 49), np.uint8), np.empty((10, 50), np.int64), np.empty((50, 10), np.uint8).T, A, [[0]]):
+        with pytest.raises(ValueError, match="out must be"):
+            fit_layer_eval(A, y, wiring, keys, out=bad)
+
+
+def test_a_fit_leaves_the_callers_array_alone_when_it_is_the_features_major_input():
+    """With one input bit, X (n, 1) transposed is a view of X itself in the numpy backend; the
+    fit must not write a later layer's outputs (same shape) into it."""
+    from lutlib import LutNetwork
+    X = np.random.default_rng(4).integers(0, 2, size=(300, 1), dtype=np.uint8)
+    before = X.copy()
+    net = LutNetwork(hidden=(1, 1, 1, 1), k=1, seed=0, backend="numpy").fit(X, X[:, 0] ^ (X[::-1, 0] & 1))
+    assert np.array_equal(X, before)
+    assert net.train_accuracy_ == LutNetwork(hidden=(1, 1, 1, 1), k=1, seed=0).fit(before, X[:, 0] ^ (X[::-1, 0] & 1)).train_accuracy_
