@@ -41,7 +41,7 @@ CHARS_PER_LINE = 82             # characters of body text per line
 BUDGET = 17.0                   # lines that fit under a slide's heading
 CODE_LINE = 0.66                # a code line (17 px font) in body lines
 MAX_CODE = 14 * CODE_LINE       # code boxes scroll beyond this (CSS max-height)
-MAX_IMAGE_PX = 520              # tallest figure shown
+MAX_IMAGE_PX = 440              # tallest figure shown (room for a heading, a sentence, a caption)
 FIGURE_ZOOM = 1.4               # figures are drawn for the book's 688 px column: enlarge them
 MAX_FIGURE_WIDTH = 1040
 
@@ -193,7 +193,7 @@ def figure_size(w: int, h: int) -> tuple[int, int]:
     """Size a saved figure is shown at on a slide: enlarged, within the slide and MAX_IMAGE_PX.
 
     >>> figure_size(688, 300), figure_size(688, 600)
-    ((963, 420), (596, 520))
+    ((963, 420), (505, 440))
     """
     scale = min(FIGURE_ZOOM, MAX_FIGURE_WIDTH / max(w, 1), MAX_IMAGE_PX / max(h, 1))
     return round(w * scale), round(h * scale)
