@@ -481,3 +481,48 @@ def test_a_missing_or_bad_toc_is_a_clear_error(tmp_path, capsys, toc_text, messa
     import re
     assert re.search(message, err), err
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="runs builds in forked processes")
+def test_a_build_killed_at_any_rename_leaves_a_state_the_next_build_accepts(tmp_path, monkeypatch):
+    """SIGTERM right after each rename (os.replace, and os.rename of the _vendor/ swap) of a
+    rebuild over an earlier one; the next build must succeed and give the same files."""
+    import os
+    import signal
+    monkeypatch.setattr(os, "fsync", lambda fd: None)          # the order matters here, not the disk
+
+    def build_in_child(out, src, toc, kill_at=0):
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                calls = [0]
+                for name in ("replace", "rename"):
+                    def renamed(a, b, _real=getattr(os, name)):
+                        _real(a, b)
+                        calls[0] += 1
+                        if calls[0] == kill_at:
+                            os.kill(os.getpid(), signal.SIGTERM)
+                    setattr(os, name, renamed)
+                ms.build(out, src, toc)
+                (out.parent / f"{out.name}.renames").write_text(str(calls[0]))
+                code = 0
+            finally:
+                os._exit(code)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+    src, toc = _vendor_src(tmp_path), _book(tmp_path, chapters=("01_a",))
+    expected = tmp_path / "expected"
+    assert build_in_child(expected, src, toc) == 0
+    n = int((tmp_path / "expected.renames").read_text())
+    files = sorted(p.relative_to(expected).as_posix() for p in expected.rglob("*") if p.is_file())
+    assert n >= 6
+    for at in range(1, n + 1):
+        out = tmp_path / f"k{at}"
+        assert build_in_child(out, src, toc) == 0
+        (src / "widgets-config.js").write_text(f"// version {at}")      # so _vendor/ is replaced too
+        assert build_in_child(out, src, toc, kill_at=at) == -signal.SIGTERM
+        assert build_in_child(out, src, toc) == 0, at
+        assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == files, at
+        assert (out / "_vendor" / "widgets-config.js").read_text() == f"// version {at}"
