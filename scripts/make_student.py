@@ -34,6 +34,13 @@ nothing, when
 ``--clean`` removes only the unchanged notebooks (and zip) it wrote, keeps edited ones and says
 which (``make clean`` uses it).
 
+Interrupted or run twice at once, it stays consistent: every file is written beside its target
+and renamed into place (scripts/atomic.py); its SHA-256 is recorded as pending before the write
+and as written after it, so a run stopped anywhere (Ctrl-C, SIGTERM, a full disk) leaves a state
+the next run accepts; the output is the same bytes on every run (cell ids derived from the
+chapter's, a zip with fixed dates); and runs writing into the same folder take turns (a lock on
+the folder that holds ``--out``).
+
 ``scripts/make_instructor.py`` writes the instructor versions with the same rules: it passes its
 own :class:`Kind` (transform, record name, zip folder) to :func:`build`, :func:`clean` and
 :func:`main`.
