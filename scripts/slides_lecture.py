@@ -235,7 +235,8 @@ def _caption_piece(cell, index: int, number: int) -> tuple[Piece | None, str]:
         alt = f"Figure {number} of this chapter"
     if not caption:
         return None, alt
-    source = f'<div class="lutbook-caption">\n\n{caption}\n\n</div>'
+    # a box render_myst makes into one HTML block (roles and math in the caption work)
+    source = f"````{{admonition}} Figure\n:class: lutbook-caption\n\n{caption}\n````"
     lines = max(1, -(-len(_plain(caption)) // CAPTION_CHARS))
     return Piece("markdown", source, height=0.3 + 0.85 * lines, index=index), alt
 

@@ -108,7 +108,7 @@ def test_a_deck_never_says_no_description(tmp_path):
     assert "No description has been provided" not in page
     assert 'alt="Bar chart of accuracy"' in page
     assert page.count("<img") == 3 and page.count(' alt="') == 3
-    assert '<div class="lutbook-caption">' in page and "Accuracy rises with $k$." in page
+    assert '<div class="admonition lutbook-caption">' in page and "Accuracy rises with $k$." in page
 
 
 def test_exercises_show_titles_and_summary_its_points():
