@@ -39,7 +39,7 @@ def setup(tmp_path, data_folder):
 
 
 def start(url, env):
-    return subprocess.Popen([sys.executable, "-c", CHILD, url], env=env,
+    return subprocess.Popen([sys.executable, "-c", CHILD, url], env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -25,7 +25,7 @@ def run(code, **env):
     base = {k: v for k, v in os.environ.items()
             if k not in ("OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")}
     r = subprocess.run([sys.executable, "-W", "always", "-c", code], env={**base, **env},
-                       capture_output=True, text=True, timeout=300)
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     return r
 
