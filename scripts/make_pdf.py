@@ -142,10 +142,13 @@ RESTRUCTURE_JS = """
   }
   const nav = document.createElement('nav');
   nav.className = 'lutbook-pdf-toc';
-  nav.innerHTML = '<h2>Contents</h2><ol>' + titles.map(([id, t, d]) =>
+  nav.innerHTML = '<ol>' + titles.map(([id, t, d]) =>
     `<li style="margin-left:${1.5 * d}em"><a href="#${id}">${t.replace(/</g, '&lt;')}</a></li>`).join('') + '</ol>';
+  // where the root page's table of contents was (its pages follow), else after the title
+  const firstDoc = document.querySelector('span[id^="document-"]');
   const first = document.querySelector('article h1');
-  first.parentElement.insertBefore(nav, first.nextSibling);
+  if (firstDoc) firstDoc.parentElement.insertBefore(nav, firstDoc);
+  else first.parentElement.insertBefore(nav, first.nextSibling);
   document.querySelectorAll('details').forEach(d => { if (!d.classList.contains('hide')) d.open = true; });
   return titles.map(t => t[1]);
 }
@@ -266,6 +269,7 @@ def main(argv=None) -> int:
     if args.out.suffix.lower() != ".pdf":
         print(f"make_pdf: --out must end in .pdf, got {str(args.out)!r}", file=sys.stderr)
         return 2
+    args.out, args.work = args.out.resolve(), args.work.resolve()   # file:// needs absolute paths
     start = time.monotonic()
     try:
         if args.no_build:

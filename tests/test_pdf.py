@@ -167,3 +167,10 @@ def test_figures_citations_and_bibliography(book_pdf, book_text):
     assert re.search(r"Chatterjee\s*\[?2018", text)          # a citation in the text
     bib = text[text.rindex("Bibliography"):]
     assert "Learning and memorization" in bib                 # an entry of references.bib
+
+
+def test_no_build_without_a_one_page_build_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)                    # relative paths, as the Makefile passes them
+    assert make_pdf.main(["--out", "book.pdf", "--work", "pdf-src", "--no-build"]) == 1
+    assert "run without --no-build first" in capsys.readouterr().err
+    assert not (tmp_path / "book.pdf").exists()
