@@ -140,3 +140,18 @@ def test_a_step_given_some_first_layer_rows_equals_the_full_step(kw):
     for sa, sb in zip(net._state, twin._state):
         for a, b in zip(sa, sb):
             np.testing.assert_array_equal(a, b)
+
+
+def test_large_logits_give_finite_losses_and_probabilities():
+    """exp(1000) overflows float32: the softmax must be taken relative to the largest logit."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 4)).astype(np.float32), np.arange(30) % 3
+    net = MLP(hidden=(6,), seed=0).fit(X, y, epochs=1)
+    net.intercepts_[-1][:] = [1000.0, 0.0, -1000.0]
+    z = net.decision_function(X).astype(np.float64)
+    top = z.max(axis=1)
+    log_total = top + np.log(np.exp(z - top[:, None]).sum(axis=1))
+    np.testing.assert_allclose(net.loss_per_example(X, y), log_total - z[np.arange(30), y], rtol=1e-5)
+    np.testing.assert_allclose(net.predict_proba(X), np.exp(z - log_total[:, None]), atol=1e-6)
+    net.partial_fit(X, y)                                   # a training step: no NaN loss either
+    assert np.isfinite(net.history_["loss"][-1])
