@@ -155,3 +155,13 @@ def test_large_logits_give_finite_losses_and_probabilities():
     np.testing.assert_allclose(net.predict_proba(X), np.exp(z - log_total[:, None]), atol=1e-6)
     net.partial_fit(X, y)                                   # a training step: no NaN loss either
     assert np.isfinite(net.history_["loss"][-1])
+
+
+def test_initial_weights_are_he_initialized():
+    """Normal weights with standard deviation sqrt(2 / fan-in), zero biases (He et al. 2015)."""
+    net = MLP(hidden=(400, 200), seed=0).partial_fit(np.zeros((2, 300), np.float32), [0, 1])
+    initial = net.snapshots_[0]
+    for W in initial[:3]:
+        assert W.std() == pytest.approx(np.sqrt(2 / W.shape[0]), rel=0.1 if W.size < 1000 else 0.02)
+        assert abs(W.mean()) < 4 * W.std() / np.sqrt(W.size)
+    assert not any(b.any() for b in initial[3:])
