@@ -109,7 +109,7 @@ def _shown(tab, root):
 
 
 def _matches(shown, expected) -> bool:
-    kind, value = shown
+    kind, value = shown[0], shown[1]
     if kind != expected[0]:
         return False
     if kind == "png":
