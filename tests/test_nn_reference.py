@@ -165,3 +165,13 @@ def test_initial_weights_are_he_initialized():
         assert W.std() == pytest.approx(np.sqrt(2 / W.shape[0]), rel=0.1 if W.size < 1000 else 0.02)
         assert abs(W.mean()) < 4 * W.std() / np.sqrt(W.size)
     assert not any(b.any() for b in initial[3:])
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.05), ("adam", 0.001)])
+def test_the_default_learning_rate_is_the_documented_one(optimizer, lr):
+    X, y = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32), np.arange(40) % 2
+    default = MLP(hidden=(5,), optimizer=optimizer, seed=0).fit(X, y, epochs=2)
+    given = MLP(hidden=(5,), optimizer=optimizer, lr=lr, seed=0).fit(X, y, epochs=2)
+    np.testing.assert_array_equal(default.coefs_[0], given.coefs_[0])
+    assert not np.array_equal(default.coefs_[0], MLP(hidden=(5,), optimizer=optimizer, lr=2 * lr, seed=0)
+                              .fit(X, y, epochs=2).coefs_[0])
