@@ -106,7 +106,7 @@ img, figure, .cell_output, mjx-container[display="true"], .admonition, table { b
 h1, h2, h3, h4 { break-after: avoid; }
 .toggle-hidden, .solution.dropdown > :not(.admonition-title) { display: block !important;
   visibility: visible !important; opacity: 1 !important; height: auto !important; }
-nav.lutbook-pdf-toc ol { columns: 1; } nav.lutbook-pdf-toc li { margin: .15em 0; }
+nav.lutbook-pdf-toc ul { list-style: none; padding-left: 0; } nav.lutbook-pdf-toc li { margin: .15em 0; }
 """
 
 # The pages' titles become h1 (Chromium's outline follows heading levels), every heading below
@@ -142,8 +142,8 @@ RESTRUCTURE_JS = """
   }
   const nav = document.createElement('nav');
   nav.className = 'lutbook-pdf-toc';
-  nav.innerHTML = '<ol>' + titles.map(([id, t, d]) =>
-    `<li style="margin-left:${1.5 * d}em"><a href="#${id}">${t.replace(/</g, '&lt;')}</a></li>`).join('') + '</ol>';
+  nav.innerHTML = '<ul>' + titles.map(([id, t, d]) =>
+    `<li style="margin-left:${1.5 * d}em"><a href="#${id}">${t.replace(/</g, '&lt;')}</a></li>`).join('') + '</ul>';
   // where the root page's table of contents was (its pages follow), else after the title
   const firstDoc = document.querySelector('span[id^="document-"]');
   const first = document.querySelector('article h1');
