@@ -86,16 +86,22 @@ def _count4(addr, y, n, rows):
     # The same with four sub-histograms taking turns, so a run of equal addresses (common in
     # deep layers, where most luts agree) does not wait on one counter; summed at the end.
     # Measured at k = 8, 1 thread: the five layers of Experiment 1 from 498 to 454 ms CPU.
+    # The counters' indices 2 * addr + label are made first in a vector loop (uint16: k <= 9),
+    # so the scatter loop only loads an index and increments (addresses and counts of the five
+    # layers: 326 to 281 ms CPU, 1 thread, A/B in one process).
     step = 2 * rows
+    key = np.empty(n, dtype=np.uint16)
+    for i in range(n):
+        key[i] = (np.uint16(addr[i]) << 1) | y[i]
     c = np.zeros(4 * step, dtype=np.int32)
     m = n - n % 4
     for i in range(0, m, 4):
-        c[2 * addr[i] + y[i]] += 1
-        c[step + 2 * addr[i + 1] + y[i + 1]] += 1
-        c[2 * step + 2 * addr[i + 2] + y[i + 2]] += 1
-        c[3 * step + 2 * addr[i + 3] + y[i + 3]] += 1
+        c[key[i]] += 1
+        c[step + key[i + 1]] += 1
+        c[2 * step + key[i + 2]] += 1
+        c[3 * step + key[i + 3]] += 1
     for i in range(m, n):
-        c[2 * addr[i] + y[i]] += 1
+        c[key[i]] += 1
     total = c[:step].copy()
     for q in range(1, 4):
         for p in range(step):
