@@ -2,7 +2,8 @@
 
 Each lut (a ``prange`` iteration) builds its row addresses, counts labels per row, takes the
 majority (coins on ties, the same splitmix64 coins as ``_tiebreak``), writes its outputs on the
-training set and, in the same iteration, on evaluation examples, counting its hits on both.
+training set and, in the same iteration, on evaluation examples. Its hits on the training set
+come from the counts (each row's majority count), those on evaluation sets from compares.
 Row addresses are as narrow as k allows (uint8 for k <= 8, uint16 for k <= 16): less memory to
 stream, four times more addresses per vector instruction than int32.
 Results are bit-for-bit those of ``kernels_numpy``.
