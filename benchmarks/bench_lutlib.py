@@ -5,7 +5,8 @@
 Targets (2 cores): Experiment 1 training <= 0.35 s and the widget's fit <= 0.7 s (2 numba
 threads, fit profile below); the whole Table 2 sweep (16 networks) <= 60 s; peak memory of a
 k=16 network <= 1.5 GB; PCA of 60,000 x 784 < 3 s; a single lut on PCA bits for k = 2..20
-< 5 s after PCA. Timings are medians of repeated runs after a warm-up (numba compiles once). This is a report, not a test: it never fails a build.
+< 5 s after PCA. Timings are medians of repeated runs after a warm-up (numba compiles once).
+This is a report, not a test: it never fails a build.
 
 The fit profile (first) runs Experiment 1 (5 x 1024, k = 8, 60,000 images) and the chapter's
 widget fit (the same with the 10,000 test images as eval_set) in fresh processes with 1 and 2
