@@ -130,7 +130,8 @@ def test_never_overwrites_what_it_did_not_write(tmp_path):
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before
     student = tmp_path / "student"                      # make_student's folder is not its own
     assert subprocess.run([sys.executable, str(ROOT / "scripts" / "make_student.py"), "--src", str(src),
-                           "--out", str(student), "--zip", str(tmp_path / "s.zip")]).returncode == 0
+                           "--out", str(student), "--zip", str(tmp_path / "s.zip")],
+                          stdin=subprocess.DEVNULL).returncode == 0
     r = _run("--src", src, "--out", student, "--zip", tmp_path / "i.zip")
     assert r.returncode == 1 and "did not create" in r.stderr
     out, z = tmp_path / "instructor", tmp_path / "i.zip"

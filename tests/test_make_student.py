@@ -125,7 +125,8 @@ def test_command_line_writes_notebooks_and_zip(tmp_path):
     nbformat.write(new_notebook(cells=[_md("plain")]), src / "01_y.ipynb")
     out, zpath = tmp_path / "student", tmp_path / "student.zip"
     subprocess.run([sys.executable, str(SCRIPT), "--src", str(src), "--out", str(out),
-                    "--zip", str(zpath)], check=True, capture_output=True)
+                    "--zip", str(zpath)], check=True, capture_output=True,
+                   stdin=subprocess.DEVNULL)
     assert sorted(p.name for p in out.glob("*.ipynb")) == ["00_x.ipynb", "01_y.ipynb"]
     with zipfile.ZipFile(zpath) as zf:
         assert sorted(zf.namelist()) == ["lutbook-student/00_x.ipynb", "lutbook-student/01_y.ipynb"]
@@ -283,7 +284,8 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
     (out / "00_x.ipynb").write_text((out / "00_x.ipynb").read_text().replace("Your solution", "My answer"))
     iout, iz = tmp_path / "_build" / "instructor", tmp_path / "_build" / "instructor.zip"
     r = subprocess.run([sys.executable, str(tmp_path / "scripts" / "make_instructor.py"), "--src", str(src),
-                        "--out", str(iout), "--zip", str(iz)], capture_output=True, text=True)
+                        "--out", str(iout), "--zip", str(iz)], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stderr
     (iout / "01_y.ipynb").write_text((iout / "01_y.ipynb").read_text().replace("Keep me", "Say it slowly"))
     (tmp_path / "_build" / "offline-kit").mkdir(parents=True)     # a kit folder with a teacher's file,
@@ -299,7 +301,7 @@ def test_make_clean_keeps_edited_student_notebooks_and_the_numba_cache(tmp_path)
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("keep")
     r = subprocess.run(["make", "-C", str(tmp_path), "clean", f"PYTHON={sys.executable}"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stdout + r.stderr
     left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert left == sorted(kept + ["Makefile", "notebooks/01_y.ipynb", "scripts/make_student.py",
