@@ -16,7 +16,8 @@ Used by `make offline-kit`. The kit (a folder and the same as a zip) holds
 * ``data/``: MNIST and Fashion-MNIST (.gz), each file's contents checked against the official
   SHA-256 (from --data, $LUTLIB_DATA or lutlib's cache: `make data`), and ``data/SHA256SUMS``;
 * ``book/``: the built book (--book, from `make book`); ``slides/``: the decks (--slides, from
-  `make slides`, when built); ``notebooks/``: the student notebooks
+  `make slides`, when built); ``lutbook.pdf``: the book as one PDF (--pdf, from `make pdf`,
+  when built); ``notebooks/``: the student notebooks
   (scripts/make_student.py's rules: solutions removed, outputs cleared);
 * ``install.sh``, ``README.md``, ``constraints.txt`` (the versions in the wheelhouse) and
   ``SHA256SUMS`` (every file: ``sha256sum -c SHA256SUMS`` checks a copied kit).
@@ -168,6 +169,11 @@ def assemble(tmp: Path, args, download=download_wheels, build_wheel=build_lutlib
         shutil.copytree(slides, tmp / "slides")   # for the projector: reveal.js decks, offline
     elif slides:
         print(f"warning: no slides at {slides}/index.html (make slides); the kit has none", file=sys.stderr)
+    pdf = getattr(args, "pdf", None)
+    if pdf and pdf.is_file():
+        shutil.copy2(pdf, tmp / "lutbook.pdf")     # the whole book, to print or read on a tablet
+    elif pdf:
+        print(f"warning: no {pdf} (make pdf); the kit has no PDF", file=sys.stderr)
     started = time.monotonic()
     wheels, unpinned = _wheels(tmp, args, download, build_wheel)
     print(f"wheelhouse: {len(wheels)} wheels in {time.monotonic() - started:.0f} s")
@@ -260,6 +266,8 @@ def main(argv=None) -> int:
     ap.add_argument("--book", type=Path, default=ROOT / "_build" / "html", help="the built book (make book)")
     ap.add_argument("--slides", type=Path, default=ROOT / "_build" / "slides",
                     help="the slide decks (make slides), copied into slides/ when present")
+    ap.add_argument("--pdf", type=Path, default=ROOT / "_build" / "lutbook.pdf",
+                    help="the book as one PDF (make pdf), copied in as lutbook.pdf when present")
     ap.add_argument("--data", type=Path, help="folder with mnist/ and fashion-mnist/ (default: "
                     "$LUTLIB_DATA, else lutlib's cache)")
     ap.add_argument("--extra", default="lab", help="the lutlib extra to install (default: lab)")

@@ -277,9 +277,18 @@ def args(tmp_path, monkeypatch):
     slides = tmp_path / "slides"
     slides.mkdir()
     (slides / "index.html").write_text("<html>the decks</html>")
+    pdf = tmp_path / "lutbook.pdf"
+    pdf.write_bytes(b"%PDF-1.7 the book")
     return argparse.Namespace(out=tmp_path / "_build" / "offline-kit", zip=tmp_path / "_build" / "offline-kit.zip",
-                              book=book, slides=slides, data=data, extra="lab", platform=None, python_version=None,
-                              replace_zip=False)
+                              book=book, slides=slides, pdf=pdf, data=data, extra="lab", platform=None,
+                              python_version=None, replace_zip=False)
+
+
+def test_a_kit_without_the_pdf_says_so(args, capsys):
+    args.pdf = args.pdf.with_name("missing.pdf")
+    mok.build(args, fake_download(), fake_wheel)
+    assert not (args.out / "lutbook.pdf").exists()
+    assert "missing.pdf (make pdf); the kit has no PDF" in capsys.readouterr().err
 
 
 def test_build_writes_the_kit(args):
@@ -289,6 +298,7 @@ def test_build_writes_the_kit(args):
     assert set(record["files"]) == set(kit.tree_hashes(out))
     assert (out / "book" / "index.html").read_text() == "<html>the book</html>"
     assert (out / "slides" / "index.html").read_text() == "<html>the decks</html>"
+    assert (out / "lutbook.pdf").read_bytes() == b"%PDF-1.7 the book"
     assert sorted(p.name for p in (out / "notebooks").glob("*.ipynb")) == \
         sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
     for nb_path in (out / "notebooks").glob("*.ipynb"):
