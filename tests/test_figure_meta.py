@@ -24,7 +24,9 @@ from lutlib import plotting  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
-CAPTIONED: tuple[str, ...] = ()
+CAPTIONED: tuple[str, ...] = (
+    "07_measuring_memorization.ipynb",
+)
 """The chapters whose every figure must have a caption and alt text (file names, e.g.
 "05_random_labels.ipynb"). Add a chapter here when its figures are done; at the end it
 holds them all."""
