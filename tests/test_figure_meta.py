@@ -26,6 +26,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 CAPTIONED: tuple[str, ...] = (
     "07_measuring_memorization.ipynb",
+    "08_information.ipynb",
     "09_is_memorization_bad.ipynb",
 )
 """The chapters whose every figure must have a caption and alt text (file names, e.g.
