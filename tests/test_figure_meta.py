@@ -25,6 +25,8 @@ from lutlib import plotting  # noqa: E402
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 CAPTIONED: tuple[str, ...] = (
+    "02_lookup_table.ipynb",
+    "03_single_lut_mnist.ipynb",
     "07_measuring_memorization.ipynb",
     "08_information.ipynb",
     "09_is_memorization_bad.ipynb",
