@@ -27,6 +27,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CAPTIONED: tuple[str, ...] = (
     "02_lookup_table.ipynb",
     "03_single_lut_mnist.ipynb",
+    "05_random_labels.ipynb",
     "07_measuring_memorization.ipynb",
     "08_information.ipynb",
     "09_is_memorization_bad.ipynb",
