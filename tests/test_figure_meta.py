@@ -28,6 +28,7 @@ CAPTIONED: tuple[str, ...] = (
     "02_lookup_table.ipynb",
     "03_single_lut_mnist.ipynb",
     "05_random_labels.ipynb",
+    "06_closer_look.ipynb",
     "07_measuring_memorization.ipynb",
     "08_information.ipynb",
     "09_is_memorization_bad.ipynb",
