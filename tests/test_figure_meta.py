@@ -25,6 +25,8 @@ from lutlib import plotting  # noqa: E402
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 CAPTIONED: tuple[str, ...] = (
+    "00_first_look.ipynb",
+    "01_memorize_or_generalize.ipynb",
     "02_lookup_table.ipynb",
     "03_single_lut_mnist.ipynb",
     "05_random_labels.ipynb",
