@@ -29,6 +29,7 @@ CAPTIONED: tuple[str, ...] = (
     "01_memorize_or_generalize.ipynb",
     "02_lookup_table.ipynb",
     "03_single_lut_mnist.ipynb",
+    "04_lut_networks.ipynb",
     "05_random_labels.ipynb",
     "06_closer_look.ipynb",
     "07_measuring_memorization.ipynb",
