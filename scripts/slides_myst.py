@@ -201,6 +201,12 @@ def read_refs(toc_docs: list[str], root: Path = ROOT, bib: Path | None = None) -
         else:
             continue
         n_ex = 0
+        if is_nb:   # captioned figures (show_figure), numbered per chapter as the book does
+            named = [c["metadata"]["mystnb"]["figure"] for c in cells if c["cell_type"] == "code"
+                     and c.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("caption")]
+            for n_fig, figure in enumerate(named, 1):
+                if figure.get("name"):
+                    refs.labels[figure["name"]] = f"Figure {chapter}.{n_fig}"
         for text in texts:
             lines = text.split("\n")
             for k, line in enumerate(lines):
