@@ -201,3 +201,9 @@ def test_myst_nb_renders_the_metadata_as_a_numbered_caption_and_alt(tmp_path):
     assert 'alt="Test accuracy against k, 2 to 12."' in html
     assert '<span class="caption-number">Fig. 1 </span><span class="caption-text">Accuracy rises with k.' in html
     assert 'href="#fig-k"' in html and "Fig. 1</span></a>" in html
+
+
+def test_every_chapter_is_captioned():
+    """Every chapter of the book is now held to the rule; a new chapter joins the list."""
+    chapters = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert chapters <= set(CAPTIONED), f"chapters not in CAPTIONED: {sorted(chapters - set(CAPTIONED))}"
