@@ -34,6 +34,7 @@ from slides_plan import (BUDGET, INSTRUCTOR_TAG, NO_INPUT_TAGS, NO_OUTPUT_TAGS, 
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 CAPTION_CHARS = 95                  # caption text per line (20 px font)
+DENSE_TEXT = 20 / 24                # the lutbook-dense class: 20 px type for 24 px body text
 SUMMARY = re.compile(r"^#+\s+(summary|in short|key points|takeaways)\b", re.I)
 _PROTECT = re.compile(r"\{[a-z:]+\}`[^`]*`|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", re.S)
 _SENTENCE_END = re.compile(r"[.!?][)\"'*_\u201d\u2019]*\s+(?=[A-Z0-9(*_\"\u201c\[])")
@@ -165,7 +166,7 @@ def _markdown(deck: _Deck, cell, index: int, saved: list) -> None:
     items: list[Block] = []         # the summary's items, each cut to its first sentence
 
     def flush_notes():
-        for text, h in _chunks(items):
+        for text, h in _chunks(items, saved):
             deck.add(Piece("markdown", text, height=h, index=index, saved=saved), "flow")
         items.clear()
         if notes:
@@ -177,7 +178,7 @@ def _markdown(deck: _Deck, cell, index: int, saved: list) -> None:
             flush_notes()
             deck.section = b.text
             want = "slide" if b.level <= 2 else "subslide"
-            deck.add(Piece("markdown", b.text, height=block_height(b), index=index, saved=saved), want)
+            deck.add(Piece("markdown", b.text, height=block_height(b, saved), index=index, saved=saved), want)
             deck.lead_due = True
             continue
         name, _, options = _directive(b.text) if b.kind == "fence" else ("", "", {})
@@ -185,12 +186,12 @@ def _markdown(deck: _Deck, cell, index: int, saved: list) -> None:
         if name == "admonition" and "predict" in options.get("class", "").split():
             flush_notes()
             deck.running_title(index)
-            deck.add(Piece("markdown", b.text, height=block_height(b), index=index, saved=saved),
+            deck.add(Piece("markdown", b.text, height=block_height(b, saved), index=index, saved=saved),
                      "with" if deck.section else "subslide", closed=True)
         elif name == "admonition" and b.text.split("\n")[0].rstrip().lower().endswith("learning objectives"):
             flush_notes()
-            deck.add(Piece("markdown", b.text, height=block_height(b), index=index, saved=saved),
-                     "flow", closed=True)
+            text, h = _fitted_objectives(b, saved)
+            deck.add(Piece("markdown", text, height=h, index=index, saved=saved), "flow", closed=True)
         elif name == "exercise":
             flush_notes()
             title = _title_only(b.text)
@@ -201,11 +202,11 @@ def _markdown(deck: _Deck, cell, index: int, saved: list) -> None:
             notes.append(b.text)
         elif b.kind == "math" or shown_all or b.kind == "text" and b.text.lstrip().startswith("|"):
             flush_notes()
-            for text, h in _chunks([b]):
+            for text, h in _chunks([b], saved):
                 deck.add(Piece("markdown", text, height=h, index=index, saved=saved), "flow")
         elif deck.lead_due and b.kind == "text" and not b.item:
             lead = first_sentence(b.text)
-            deck.add(Piece("markdown", lead, height=0.4 + text_height(lead), index=index,
+            deck.add(Piece("markdown", lead, height=0.4 + text_height(lead, saved=saved), index=index,
                            saved=saved), "with")
             if lead != b.text.strip():
                 notes.append(b.text)
@@ -213,6 +214,27 @@ def _markdown(deck: _Deck, cell, index: int, saved: list) -> None:
             notes.append(b.text)
         deck.lead_due = False
     flush_notes()
+
+
+def _fitted_objectives(block: Block, saved: list) -> tuple[str, float]:
+    """The learning objectives box, in the template's smaller type (class lutbook-dense) when it
+    would not fit a slide in body text; with its height in body lines.
+
+    >>> text, h = _fitted_objectives(split_blocks("```{admonition} Learning objectives\\n:class: tip"
+    ...                              "\\n\\n" + "\\n".join(["1. " + "word " * 30] * 8) + "\\n```")[0], [])
+    >>> text.split("\\n")[1], h < BUDGET
+    (':class: tip lutbook-dense', True)
+    """
+    h = block_height(block, saved)
+    if h <= BUDGET:
+        return block.text, h
+    lines = block.text.split("\n")
+    at = next((i for i, line in enumerate(lines[1:], 1) if line.startswith(":class:")), None)
+    if at is None:
+        lines.insert(1, ":class: lutbook-dense")
+    else:
+        lines[at] += " lutbook-dense"
+    return "\n".join(lines), h * DENSE_TEXT
 
 
 def _item_lead(item: str) -> str:
@@ -270,10 +292,10 @@ def _code(deck: _Deck, cell, index: int, widget_lines: float, figures: list[int]
 def _forced(deck: _Deck, cell, index: int, forced: str, widget_lines: float) -> None:
     """A cell with a slides-* tag or slideshow metadata: shown as the text layout shows it."""
     if cell["cell_type"] == "markdown":
-        for j, (text, h) in enumerate(_chunks(split_blocks(_source(cell)))):
+        saved = cell.get("metadata", {}).get("user_expressions", [])
+        for j, (text, h) in enumerate(_chunks(split_blocks(_source(cell)), saved)):
             want = forced if j == 0 or forced in ("notes", "skip") else "flow"
-            deck.add(Piece("markdown", text, forced=True, height=h, index=index,
-                           saved=cell.get("metadata", {}).get("user_expressions", [])), want)
+            deck.add(Piece("markdown", text, forced=True, height=h, index=index, saved=saved), want)
         return
     tags = set(cell.get("metadata", {}).get("tags", []))
     cell = {**cell, "outputs": copy.deepcopy(cell.get("outputs", []))}

@@ -163,7 +163,7 @@ def render_myst(text: str, saved: list, refs: Refs, where: str = "") -> str:
                     title = refs.labels[label] + (f": {arg}" if arg else "")
                 css = "exercise"
             elif name == "admonition":
-                title, css = arg or "Note", options.get("class", "note").split()[0]
+                title, css = arg or "Note", " ".join(re.findall(r"[\w-]+", options.get("class", "note"))) or "note"
             else:
                 title, css = (arg or name.capitalize()), name if name in ADMONITIONS else "note"
             title = render_roles(html.escape(title, quote=False), saved, refs, where)

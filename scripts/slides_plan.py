@@ -23,7 +23,7 @@ if str(ROOT / "scripts") not in sys.path:
 
 from make_student import (SOLUTION_TAG, StudentError, _GATE_END, _GATE_START,  # noqa: E402
                           _strip_solution_directives)
-from slides_myst import SlidesError, _source  # noqa: E402
+from slides_myst import SlidesError, _source, saved_value  # noqa: E402
 
 SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
 TAG_TYPES = {"slides-slide": "slide", "slides-subslide": "subslide",
@@ -149,30 +149,43 @@ def _list_items(text: str) -> list[str]:
     return ["\n".join(i) for i in items]
 
 
-def text_height(text: str, chars: int = CHARS_PER_LINE) -> float:
+def _shown_value(saved: list | None, expr: str) -> str:
+    """What ``{eval}`expr``` shows on the slide (its saved text), or a short stand-in."""
+    try:
+        return saved_value(saved or [], expr, "")
+    except SlidesError:
+        return "0.000"
+
+
+def text_height(text: str, chars: int = CHARS_PER_LINE, saved: list | None = None) -> float:
     """Estimated height of a markdown block in body-text lines (wrapped at CHARS_PER_LINE).
+
+    ``{eval}`` roles count as the text they show (``saved``: the cell's user_expressions).
 
     >>> text_height("short"), text_height("x" * 200)
     (1.0, 3.0)
+    >>> text_height("{eval}`v`", saved=[{"expression": "v", "result": {"status": "ok",
+    ...             "data": {"text/plain": repr("x" * 100)}}}])
+    2.0
     """
-    plain = re.sub(r"\{eval\}`[^`]*`", "0.000", text)
+    plain = re.sub(r"\{eval\}`([^`]*)`", lambda m: _shown_value(saved, m.group(1)), text)
     plain = re.sub(r"\{[a-z:]+\}`([^`<]*?)(?:<[^>]*>)?`", r"\1", plain)
     return float(sum(max(1, math.ceil(len(line.strip()) / chars))
                      for line in plain.split("\n") if line.strip() and not line.strip().startswith(":")))
 
 
-def block_height(block: Block) -> float:
-    """Height of a block in body lines, spacing included."""
+def block_height(block: Block, saved: list | None = None) -> float:
+    """Height of a block in body lines, spacing included (``saved``: see text_height)."""
     if block.kind == "heading":
         return 2.0 if block.level <= 2 else 1.6
     if block.kind == "math":
         return 1.0 + 1.2 * max(1, block.text.count("\\\\") + 1)
     if block.kind == "fence":
         inner = "\n".join(block.text.split("\n")[1:-1])
-        return 1.6 + text_height(inner)
+        return 1.6 + text_height(inner, saved=saved)
     if re.match(r"^\s*([-*+]|\d+\.)\s", block.text):      # a list item: indented, spaced
-        return 0.5 + text_height(block.text, CHARS_PER_LINE - 8)
-    return 0.4 + text_height(block.text)
+        return 0.5 + text_height(block.text, CHARS_PER_LINE - 8, saved)
+    return 0.4 + text_height(block.text, saved=saved)
 
 
 # ---- code cells ---------------------------------------------------------------------------
@@ -360,7 +373,7 @@ def pieces_of(nb) -> list[Piece]:
                                 show_in, show_out, i))
             continue
         saved = cell.get("metadata", {}).get("user_expressions", [])
-        chunks = _chunks(split_blocks(_source(cell)))
+        chunks = _chunks(split_blocks(_source(cell)), saved)
         for j, (text, h) in enumerate(chunks):
             st = forced if (forced and j == 0) or forced in ("notes", "skip") else None
             pieces.append(Piece("markdown", text, st or "-", st is not None, h, None,
@@ -407,9 +420,9 @@ def _units(blocks: list[Block]) -> list[list[Block]]:
     return units
 
 
-def _chunks(blocks: list[Block]) -> list[tuple[str, float]]:
+def _chunks(blocks: list[Block], saved: list | None = None) -> list[tuple[str, float]]:
     """Group a markdown cell's blocks: a new chunk at each heading of level <= 3, and before a
-    unit of blocks (see _units) that would overflow the chunk."""
+    unit of blocks (see _units) that would overflow the chunk (``saved``: see text_height)."""
     def join(bs):
         out = bs[0].text
         for a, b in zip(bs, bs[1:]):
@@ -418,7 +431,7 @@ def _chunks(blocks: list[Block]) -> list[tuple[str, float]]:
 
     chunks, cur, h = [], [], 0.0
     for unit in _units(blocks):
-        uh = sum(block_height(b) for b in unit)
+        uh = sum(block_height(b, saved) for b in unit)
         first = unit[0]
         alone = all(b.kind == "heading" for b in cur)     # never leave a heading alone
         if cur and (first.kind == "heading" and first.level <= 3 or h + uh > BUDGET and not alone):
