@@ -15,8 +15,12 @@ PY      := $(BIN)/python
 HTML    := _build/html
 VENDOR  := _build/vendor/_vendor
 NB      ?=
-# nbval runs every chapter notebook; xdist spreads notebooks over both cores.
-NBVAL_ARGS ?= -n 2 --dist loadfile
+# nbval runs every chapter notebook; xdist spreads notebooks over both cores. The unit and browser
+# tests are spread the same way (each test makes its own files, servers and ports); "-n 0" runs
+# them in one process, e.g. UNIT_ARGS="-n 0".
+NBVAL_ARGS   ?= -n 2 --dist loadfile
+UNIT_ARGS    ?= -n 2
+BROWSER_ARGS ?= -n 2 --dist loadfile
 
 export PYTHONDONTWRITEBYTECODE := 1
 # In tests, progress bars are off (tqdm reads TQDM_* variables), so they cannot break nbval;
@@ -77,7 +81,7 @@ test: book unit nbval browser kit
 
 # Unit tests (lutlib, make_student, notebook conventions); the browser tests are separate.
 unit: venv
-	$(TEST_ENV) $(BIN)/pytest tests/ lutlib --doctest-modules --ignore=tests/browser --ignore=tests/kit -p no:cacheprovider
+	$(TEST_ENV) $(BIN)/pytest tests/ lutlib --doctest-modules --ignore=tests/browser --ignore=tests/kit -p no:cacheprovider $(UNIT_ARGS)
 
 # The committed outputs of every chapter are what its code produces (strict comparison).
 nbval: venv data
@@ -88,7 +92,7 @@ nbval: venv data
 browser: venv slides
 	@test -f $(HTML)/index.html || { echo "no $(HTML); run make book first"; exit 1; }
 	rm -rf _build/screenshots
-	LUTBOOK_REQUIRE_BOOK=1 $(BIN)/pytest tests/browser -p no:cacheprovider
+	LUTBOOK_REQUIRE_BOOK=1 $(BIN)/pytest tests/browser -p no:cacheprovider $(BROWSER_ARGS)
 
 # The offline kit installed into a fresh virtualenv with the package index off (no network),
 # and a chapter run from it with the kit's data (tests/kit; fails if the kit is missing).

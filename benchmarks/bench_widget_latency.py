@@ -6,9 +6,9 @@ Starts `jupyter lab` on 127.0.0.1 (a free port, a random token, its own settings
 *copy* of notebooks/04_lut_networks.ipynb in a temporary folder (the committed file is never
 touched), opens it in headless Chromium (/usr/bin/chromium, driven by playwright), runs the cells
 the network widget needs (``--full``: the whole chapter), then moves the widget's controls and
-times, in the page, from the change to the new figure on screen. Targets (issue 9 item 3): a new
-setting redrawn within 1.0 s at the default 5 x 1024, k = 8 (label noise moved: a fresh fit each
-time) and within 2.0 s at width 2048, k = 12.
+times, in the page, from the change to the new figure on screen. Targets: a new
+setting redrawn in a median of 0.7 s, and no move over 1.0 s, at the default 5 x 1024, k = 8
+(label noise moved: a fresh fit each time), and in a median of 1.2 s at width 2048, k = 12.
 
 Variants (each run in a fresh JupyterLab and kernel):
   committed   the chapter as committed: ``lutlib.threads.configure()`` in its imports, and the
@@ -41,24 +41,25 @@ CHAPTER = ROOT / "notebooks" / "04_lut_networks.ipynb"
 CHROMIUM = os.environ.get("LUTBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BIN = Path(sys.executable).parent
-TARGETS = {"default": 1.0, "wide": 2.0}   # seconds: 5 x 1024 k = 8, and 5 x 2048 k = 12
+TARGETS = {"default": 0.7, "wide": 1.2}   # median seconds: 5 x 1024 k = 8, and 5 x 2048 k = 12
+MAX_MOVE = 1.0                           # seconds: no single move at 5 x 1024, k = 8 slower
 # cells the widget needs, found by what they contain (the whole chapter with --full)
 NEEDED = ("use_book_style()", "load_mnist()", "layer_scores(B_test", "def plot_layers",
-          "def train_and_score", "widgets.interactive(show_network")
+          "def train_and_score", "def show_network", "widgets.interactive(show_network")
 SEPARATE = '''\
-def train_and_score(depth, width, k, noise):
+def train_and_score(k, kind="real", seed=SEED, depth=5, width=1024, measure=None):
     # The widget as first written: a fit, then three more passes to score it.
-    key = (depth, width, k, round(noise, 2))
-    if key not in _cache:
-        labels = random_labels(t_train, fraction=noise, seed=SEED) if noise else t_train
+    key = (depth, width, k, kind, seed)
+    if key not in _runs:
+        labels = training_labels(kind, seed)
         start = time.perf_counter()
-        model = LutNetwork(hidden=(width,) * depth, k=k, seed=SEED).fit(B_train, labels)
-        seconds = time.perf_counter() - start
-        _cache[key] = {"test": model.layer_scores(B_test, t_test),
-                       "train": model.layer_scores(B_train[:10_000], labels[:10_000]),
-                       "train_acc": model.train_accuracy_, "test_acc": model.score(B_test, t_test),
-                       "seconds": seconds}
-    return _cache[key]
+        model = LutNetwork(hidden=(width,) * depth, k=k, seed=seed).fit(B_train, labels)
+        test = model.layer_scores(B_test, t_test)
+        train = model.layer_scores(B_train[:10_000], labels[:10_000])
+        _runs[key] = {"test": test, "train": train, "train_acc": model.train_accuracy_,
+                      "test_acc": model.score(B_test, t_test),
+                      "seconds": time.perf_counter() - start, "model": None, "measured": None}
+    return _runs[key]
 '''
 
 
@@ -218,11 +219,15 @@ def kernel_only(one_pass: bool, numba_threads: int, repeat: int = 3) -> dict:
     return res
 
 
-def report(name: str, seconds: list[float], target: float):
+def report(name: str, seconds: list[float], target: float, max_move: float | None = None):
     med = statistics.median(seconds)
     verdict = "ok" if med <= target else "OVER TARGET"
     print(f"  {name:42s} median {med:6.2f} s  (runs: {', '.join(f'{s:.2f}' for s in seconds)})"
           f"  target <= {target:.1f} s  ratio {med / target:4.2f}  {verdict}")
+    if max_move is not None:
+        worst = max(seconds)
+        print(f"  {'':42s} slowest move {worst:.2f} s  target <= {max_move:.1f} s  "
+              f"{'ok' if worst <= max_move else 'OVER TARGET'}")
 
 
 def main():
@@ -267,7 +272,7 @@ def main():
         r["load_after"] = os.getloadavg()[0]
         results["lab"].append(r)
         print(f"  cells ran in {r['run_s']:.0f} s; load average now {r['load_after']:.1f}")
-        report("new noise level, 5 x 1024, k = 8", r["default"], TARGETS["default"])
+        report("new noise level, 5 x 1024, k = 8", r["default"], TARGETS["default"], MAX_MOVE)
         report("5 x 2048, k = 12 (k, then noise)", r["wide"], TARGETS["wide"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -5,14 +5,8 @@ in the Debian Chromium the other browser tests use, with no network; static widg
 rendered first (their sliders, buttons and frames are checked too). A deck is checked slide by
 slide, each as reveal.js presents it (the others are hidden then). Any violation
 of the tags wcag2a, wcag2aa, wcag21a, wcag21aa fails, with its rule, impact and nodes.
-
-LUTBOOK_AXE_ALLOW_IMAGE_ALT=1 leaves out the rule image-alt only, for as long as the
-chapters' saved widget frames predate their alt text (re-executing a chapter saves it).
-It is a temporary switch, to be removed once every chapter is re-executed.
 """
 from __future__ import annotations
-
-import os
 
 import pytest
 
@@ -21,7 +15,6 @@ from book_paths import HTML, REQUIRED, ROOT, html_pages
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SLIDES = ROOT / "_build" / "slides"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-ALLOW_IMAGE_ALT = os.environ.get("LUTBOOK_AXE_ALLOW_IMAGE_ALT") == "1"
 WIDGETS_RENDERED = """() => [...document.querySelectorAll(
     'script[type="application/vnd.jupyter.widget-view+json"]')].every(s => {
         const area = s.previousElementSibling;
@@ -47,11 +40,9 @@ def axe_violations(tab, axe_js: str) -> list[dict]:
     tab.wait_for_function(WIDGETS_RENDERED, timeout=60_000)
     tab.wait_for_timeout(300)           # the widgets' accessible names are set as they appear
     tab.add_script_tag(content=axe_js)
-    rules = {"image-alt": {"enabled": False}} if ALLOW_IMAGE_ALT else {}
     result = tab.evaluate(
-        """([tags, rules]) => axe.run(document, {runOnly: {type: 'tag', values: tags},
-                                                 rules: rules, resultTypes: ['violations']})""",
-        [TAGS, rules])
+        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                      resultTypes: ['violations']})""", TAGS)
     return result["violations"]
 
 
@@ -96,9 +87,9 @@ def deck_violations(tab, axe_js: str) -> list[dict]:
         tab.evaluate("([h, v]) => Reveal.slide(h, v || 0)", [where["h"], where.get("v")])
         tab.wait_for_timeout(50)
         found = tab.evaluate(
-            """([tags, rules]) => axe.run(Reveal.getCurrentSlide(), {runOnly: {type: 'tag',
-                   values: tags}, rules: rules, resultTypes: ['violations']})""",
-            [TAGS, {"image-alt": {"enabled": False}} if ALLOW_IMAGE_ALT else {}])["violations"]
+            """tags => axe.run(Reveal.getCurrentSlide(), {runOnly: {type: 'tag', values: tags},
+                                                         resultTypes: ['violations']})""",
+            TAGS)["violations"]
         for v in found:
             v["help"] = f"slide {n}: {v['help']}"
         violations += found

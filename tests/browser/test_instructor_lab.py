@@ -81,13 +81,20 @@ def test_instructor_version_shows_notes_and_open_solutions(instructor_lab, chrom
         solutions = _solution_cells(nb)
         assert solutions
         quotes = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")      # jupyterlab-myst's smart quotes
-        visible = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").inner_text().translate(quotes)
         for i in solutions:
-            if not cells.nth(i).locator(".jp-Cell-inputWrapper .jp-InputArea:visible").count():
+            dom = cells.nth(i)
+            dom.scroll_into_view_if_needed()      # JupyterLab renders the cells near the view
+            if not dom.locator(".jp-Cell-inputWrapper .jp-InputArea:visible").count():
                 problems.append(f"cell {i}: a solution cell is collapsed")
             lines = [ln.strip() for ln in nb.cells[i].source.splitlines()
                      if len(ln.strip()) > 30 and not re.search(r"[`{}$\\*]|^[#:]", ln.strip())]
-            if nb.cells[i].cell_type == "markdown" and lines and lines[0] not in visible:
+            if nb.cells[i].cell_type != "markdown" or not lines:
+                continue
+            for _ in range(40):                   # rendered asynchronously, later on a busy machine
+                if lines[0] in dom.inner_text().translate(quotes):
+                    break
+                time.sleep(0.5)
+            else:
                 problems.append(f"cell {i}: solution text not readable: {lines[0]!r}")
         cells.nth(notes[1]).scroll_into_view_if_needed()
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -6,15 +6,13 @@ frames from the committed notebook's saved widget state, opens the chapter in he
 Chromium (no network), drags each slider / clicks each button to every value, and fails
 unless the image (or HTML) on screen is, byte for byte, the saved frame for the values the
 controls show, and unless its alt text is the description saved with that frame. Every image
-frame must have one (LUTBOOK_AXE_ALLOW_IMAGE_ALT=1 excuses chapters whose frames were saved
-before frames had alt text; see test_axe.py). Run with `make browser` (after `make book`).
+frame must have one. Run with `make browser` (after `make book`).
 """
 from __future__ import annotations
 
 import base64
 import itertools
 import json
-import os
 import re
 from pathlib import Path
 
@@ -26,7 +24,6 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 STATE_KEY = "application/vnd.jupyter.widget-state+json"
 VIEW_CLASS = "lutbook-static"
 MAX_COMBINATIONS = 80          # every combination is visited up to this many frames
-ALLOW_MISSING_ALT = os.environ.get("LUTBOOK_AXE_ALLOW_IMAGE_ALT") == "1"
 FILE_NAME = re.compile(r"\.(png|jpe?g|svg)\b|[0-9a-f]{16,}", re.I)
 
 
@@ -208,8 +205,6 @@ def test_every_image_frame_says_what_it_shows(stem, name):
     view = next(v for v in static_views(ROOT / "notebooks" / f"{stem}.ipynb")
                 if v["name"] == name)
     alts = [f[2] for f in _flat(view["frames"]) if f[0] == "png"]
-    if ALLOW_MISSING_ALT and not any(alts):
-        pytest.skip(f"{stem}: frames saved without alt text (LUTBOOK_AXE_ALLOW_IMAGE_ALT=1)")
     missing = sum(not a or not a.strip() for a in alts)
     assert not missing, (f"{stem} {name}: {missing} of {len(alts)} image frames have no alt "
                          "text; re-execute the chapter (static_widget(..., alt=...))")
