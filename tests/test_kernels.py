@@ -123,13 +123,15 @@ def test_features_major_transposes_like_numpy(shape):
 # Whole networks: numba against numpy, and numba with 1 against 2 threads (in fresh processes,
 # since numba's thread count is fixed at start). Shapes cover the uint64 transposition
 # (examples and features multiples of 8), the byte loop, the four-lane counting (k <= 9) and
-# the single counter (k > 9), with and without evaluation sets and count tables.
+# the single counter (k > 9), tables with more rows than examples (k = 16), with and without
+# evaluation sets and count tables.
 NETWORK_CASES = [
     dict(n=800, d=64, hidden=(48, 32), k=8, eval_set=True, keep_counts=True),
     dict(n=803, d=61, hidden=(37, 101, 13), k=5, eval_set=True, keep_counts=False),
     dict(n=640, d=40, hidden=(64, 64), k=12, eval_set=False, keep_counts=True),
     dict(n=999, d=16, hidden=(9,), k=2, eval_set=True, keep_counts=True),
     dict(n=512, d=24, hidden=(20, 20), k=9, eval_set=True, keep_counts=False),
+    dict(n=700, d=40, hidden=(24, 16), k=16, eval_set=True, keep_counts=True),  # most rows empty
 ]
 
 NETWORK_SCRIPT = """
