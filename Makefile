@@ -28,7 +28,7 @@ NBVAL_FIRST  := 04_lut_networks 07_measuring_memorization 06_closer_look 05_rand
 NBVAL_FILES  := $(NBVAL_FIRST:%=notebooks/%.ipynb) \
                 $(filter-out $(NBVAL_FIRST:%=notebooks/%.ipynb),$(sort $(wildcard notebooks/*.ipynb)))
 UNIT_ARGS    ?= -n 2
-BROWSER_ARGS ?= -n 2 --dist loadfile
+BROWSER_ARGS ?= -n 2 --dist load
 
 export PYTHONDONTWRITEBYTECODE := 1
 # In tests, progress bars are off (tqdm reads TQDM_* variables), so they cannot break nbval;

@@ -39,7 +39,7 @@ def test_one_pass_evaluation_is_what_separate_calls_give(k):
 
 @needs_numba
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 10**6), st.integers(1, 18), st.integers(1, 9), st.integers(1, 400),
+@given(st.integers(0, 10**6), st.integers(1, 17), st.integers(1, 9), st.integers(1, 400),
        st.lists(st.integers(0, 60), min_size=0, max_size=3), st.booleans())
 def test_numba_and_numpy_kernels_are_identical(seed, k, n_luts, n, n_evals, keep):
     """Every address width (uint8 to k=8, uint16 to 16, uint32 above) against the numpy reference."""

@@ -28,7 +28,7 @@ CHAPTERS = ("01_memorize_or_generalize.ipynb", "04_lut_networks.ipynb")   # gate
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")   # once per test process (xdist worker)
 def instructor_lab(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         if REQUIRED:

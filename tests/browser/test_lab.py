@@ -56,7 +56,7 @@ def _solution_cells(nb) -> list[int]:
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")   # once per test process (xdist worker)
 def lab(tmp_path_factory):
     """A JupyterLab server on a copy of the chapters; yields (base_url, token, folder)."""
     if not Path(CHROMIUM).exists():
@@ -76,7 +76,7 @@ def lab(tmp_path_factory):
     server.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")   # once per test process (xdist worker)
 def page(lab, chromium):
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
