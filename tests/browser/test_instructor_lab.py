@@ -49,6 +49,16 @@ def instructor_lab(tmp_path_factory):
     server.close()
 
 
+def _text_once(dom, ready, tries: int, pause: float = 0.5) -> str:
+    """The cell's text once ``ready(text)`` holds, polled ``tries`` times; else its last text."""
+    for _ in range(tries):
+        text = dom.inner_text()
+        if ready(text):
+            break
+        time.sleep(pause)
+    return text
+
+
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_instructor_version_shows_notes_and_open_solutions(instructor_lab, chromium, name):
     base, token, work = instructor_lab
@@ -69,11 +79,7 @@ def test_instructor_version_shows_notes_and_open_solutions(instructor_lab, chrom
         for i in notes:
             dom = cells.nth(i)
             dom.scroll_into_view_if_needed()
-            for _ in range(20):                       # a long notebook renders for a while
-                text = dom.inner_text()
-                if text.strip():
-                    break
-                time.sleep(0.5)
+            text = _text_once(dom, str.strip, tries=20)   # a long notebook renders for a while
             if "jp-mod-rendered" not in (dom.get_attribute("class") or ""):
                 problems.append(f"cell {i}: instructor note not rendered")
             if not re.search(r"For instructors|Instructor version", text) or RAW_MYST.search(text):
@@ -90,11 +96,9 @@ def test_instructor_version_shows_notes_and_open_solutions(instructor_lab, chrom
                      if len(ln.strip()) > 30 and not re.search(r"[`{}$\\*]|^[#:]", ln.strip())]
             if nb.cells[i].cell_type != "markdown" or not lines:
                 continue
-            for _ in range(40):                   # rendered asynchronously, later on a busy machine
-                if lines[0] in dom.inner_text().translate(quotes):
-                    break
-                time.sleep(0.5)
-            else:
+            # rendered asynchronously, later on a busy machine
+            text = _text_once(dom, lambda t: lines[0] in t.translate(quotes), tries=40)
+            if lines[0] not in text.translate(quotes):
                 problems.append(f"cell {i}: solution text not readable: {lines[0]!r}")
         cells.nth(notes[1]).scroll_into_view_if_needed()
         SHOTS.mkdir(parents=True, exist_ok=True)
