@@ -213,3 +213,54 @@ def test_run_all_recomputes_the_same_numbers(page, lab):
     # re-renders collapsed markdown. Only rendering and the live numbers are checked here.
     problems = _check_rendered(page, cells, nb, RUN_ALL, solutions=False)
     assert not problems, f"{RUN_ALL} after Run All:\n" + "\n".join(problems)
+
+
+LIVE_NOTEBOOK = [
+    "import matplotlib.pyplot as plt\nimport ipywidgets as widgets\n"
+    "from lutlib.live_widgets import LiveWidget",
+    "def draw(k):\n    fig, ax = plt.subplots(figsize=(3, 2))\n    ax.plot(range(k))\n    return fig\n\n\n"
+    "LiveWidget(draw, {'k': widgets.IntSlider(value=3, min=1, max=9, description='k')},\n"
+    "           alt='a line through {k} points', note=lambda k: f'drew {k} points')",
+]
+
+
+def test_live_widget_redraws_and_describes_in_jupyterlab(page, lab):
+    """lutlib.live_widgets.LiveWidget in a real JupyterLab: the first figure shows with its text
+    alternative; typing a new value into the slider replaces the image, its alt text and the
+    status line (role="status", so screen readers announce it)."""
+    base, token, work = lab
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in LIVE_NOTEBOOK])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, work / "live_widget_check.ipynb")
+    page.goto(f"{base}/lab/tree/live_widget_check.ipynb?reset&token={token}", wait_until="domcontentloaded")
+    page.locator(".jp-NotebookPanel:visible").first.wait_for(timeout=90_000)
+    page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=90_000)
+    image = page.locator(".lutbook-live img")
+    note = page.locator(".lutbook-live .lutbook-live-note [role='status']")
+    try:
+        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).first.click()
+        page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+        page.wait_for_function(
+            "() => { const i = document.querySelector('.lutbook-live img');"
+            " return i && i.complete && i.naturalWidth > 0; }", timeout=60_000)
+    except Exception:
+        page.screenshot(path=str(SHOTS / "live-widget-timeout.png"))
+        raise
+    assert image.get_attribute("title") == "a line through 3 points"
+    assert note.inner_text().strip() == "drew 3 points"          # the alt text in it is hidden
+    assert "a line through 3 points" in note.text_content()       # but there for screen readers
+    first = image.get_attribute("src")
+    readout = page.locator(".lutbook-live .widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("7")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('.lutbook-live img').title === 'a line through 7 points'",
+        timeout=30_000)
+    assert image.get_attribute("src") != first
+    assert note.inner_text().strip() == "drew 7 points"
+    assert page.locator(".lutbook-live").count() == 1     # redrawn in place, not a new output
+    width = image.evaluate("i => [i.getBoundingClientRect().width, i.naturalWidth]")
+    assert width[0] == width[1], f"image shown {width[0]} px wide, drawn {width[1]} px"  # not stretched
+    page.locator(".lutbook-live").screenshot(path=str(SHOTS / "live-widget.png"))
