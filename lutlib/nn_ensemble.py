@@ -6,10 +6,12 @@ matrix products and some forty numpy calls, and the calls cost more than the ari
 ``MLPEnsemble`` trains S networks in one pass instead: every weight matrix gets a leading seed
 axis, ``W`` of shape (S, d, h), the minibatches of all members are stacked, ``Xb`` of shape
 (S, b, d), and ``np.matmul(Xb, W)`` does the S products in one call, so the calls are paid once
-for S networks. The arithmetic is not shared (each member has its own minibatch and weights):
-for wide layers (128 units and more on 784 pixels), where the products dominate, an ensemble
-takes as long as its members one after the other, or up to about 15 % longer; it pays for
-narrow layers (about 1.7x at 8 units, S = 10; see benchmarks/bench_ensemble.py).
+for S networks. The arithmetic is not shared (each member has its own minibatch and weights),
+so from 16 units on the members train in two groups side by side, one thread each (``n_jobs``).
+Measured on 2 cores, S = 10 on 1,000 and 2,000 MNIST images, against the ten single fits one
+after the other (benchmarks/bench_ensemble.py, one BLAS thread): 2.0-2.4x faster at 8 units,
+1.9-2.0x at 32, 1.2-1.3x at 128 and 1.0-1.1x at 512, where the products dominate. In one group,
+wide layers are slower than single fits (0.7-0.8x at 128 and 512 units).
 
 Each member is the network ``MLP(seed=s)`` trains alone, with the same hyperparameters: it
 draws its initial weights, its order of the examples, its dropout and its input noise from its
@@ -40,7 +42,10 @@ history): prune it, rewind it, take its input gradients, or train it further wit
 >>> bool(np.allclose(ens.member(1).coefs_[0], single.coefs_[0], rtol=1e-4, atol=1e-5))
 True
 """
+import copy
+import threading
 import time
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -53,6 +58,27 @@ __all__ = ["MLPEnsemble"]
 
 _MLP_PARAMS = ("hidden", "n_classes", "weight_decay", "dropout", "input_noise", "optimizer", "lr",
                "momentum", "batch_size", "epochs", "blas_threads")
+
+
+class _Stopped(Exception):
+    """A group of members stopped between two steps because another group failed."""
+
+
+#: With n_jobs=None, the members train in two groups side by side when the first layer has at
+#: least this many units (benchmarks/bench_ensemble.py: at 8 units, two groups were no faster than
+#: one, or slower; from 32 units, 1.2 to 2 times faster).
+MIN_WIDTH_FOR_TWO_GROUPS = 16
+
+
+def _groups(n_members, n_jobs):
+    """(first, end) of n_jobs contiguous groups of members, sizes as equal as possible.
+
+    >>> _groups(10, 2), _groups(5, 2), _groups(3, 8)
+    ([(0, 5), (5, 10)], [(0, 2), (2, 5)], [(0, 1), (1, 2), (2, 3)])
+    """
+    n = min(n_jobs, n_members)
+    bounds = [i * n_members // n for i in range(n + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 #: One member's slice of a parameter above this many numbers is updated member by member, so the
@@ -87,6 +113,14 @@ class MLPEnsemble(Estimator):
     hidden, n_classes, weight_decay, dropout, input_noise, optimizer, lr, momentum, batch_size,
     epochs, blas_threads
         As for ``MLP``, the same for every member.
+    n_jobs : int or None
+        Train the members in this many groups side by side, one thread each (numpy and BLAS
+        release the GIL while they compute). None (default): 2 when the first layer has at
+        least ``MIN_WIDTH_FOR_TWO_GROUPS`` units, else 1 (narrower layers make short steps that
+        are mostly Python, so two threads wait on each other). The groups are contiguous runs of
+        members and every member computes exactly what it would alone, so the results do not
+        depend on n_jobs. With ``blas_threads`` above 1, each group's products use that many
+        BLAS threads.
     max_weight_bytes : int
         Refuse, before allocating, an ensemble whose weights, initial weights, optimizer state and
         minibatch activations (all members together) exceed this.
@@ -105,7 +139,7 @@ class MLPEnsemble(Estimator):
 
     def __init__(self, n_seeds=5, seeds=None, hidden=(512,), n_classes=None, weight_decay=0.0, dropout=0.0,
                  input_noise=0.0, optimizer="sgd", lr=None, momentum=0.9, batch_size=128, epochs=10,
-                 blas_threads=None, max_weight_bytes=DEFAULT_MAX_TABLE_BYTES):
+                 blas_threads=None, n_jobs=None, max_weight_bytes=DEFAULT_MAX_TABLE_BYTES):
         self.n_seeds = n_seeds
         self.seeds = seeds
         self.hidden = hidden
@@ -119,6 +153,7 @@ class MLPEnsemble(Estimator):
         self.batch_size = batch_size
         self.epochs = epochs
         self.blas_threads = blas_threads
+        self.n_jobs = n_jobs
         self.max_weight_bytes = max_weight_bytes
 
     # ------------------------------------------------------------------ checks
@@ -137,6 +172,16 @@ class MLPEnsemble(Estimator):
         if len(seeds) != n:
             raise ValueError(f"n_seeds={n} but seeds has {len(seeds)} entries; pass n_seeds={len(seeds)}.")
         return tuple(int(s) for s in seeds)
+
+    def _check_n_jobs(self):
+        """Groups of members to train side by side (see the n_jobs parameter)."""
+        n = self.n_jobs
+        if n is None:
+            return 2 if self.coefs_[0].shape[2] >= MIN_WIDTH_FOR_TWO_GROUPS else 1
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n_jobs must be a positive integer or None (threads training groups of members); "
+                             f"got {n!r}.")
+        return int(n)
 
     def _check_X(self, X, name="X"):
         """(S, n, d) float32 for per-member data, or (n, d) shared by every member."""
@@ -454,16 +499,59 @@ class MLPEnsemble(Estimator):
         are used form one block.
         """
         if features is None:
-            return self._epoch_steps(X, y, rec)
+            return self._epoch_groups(X, y, rec)
         X, order = features
         self._reorder_first_layer(order)
         try:
-            return self._epoch_steps(X, y, rec)
+            return self._epoch_groups(X, y, rec)
         finally:
             self._reorder_first_layer(np.argsort(order))
 
-    def _epoch_steps(self, X, y, rec):
+    def _group(self, first, end):
+        """Members first..end-1 as an ensemble of their own whose arrays are views of this one's:
+        its steps update these members in place."""
+        part = copy.copy(self)
+        part.coefs_ = [W[first:end] for W in self.coefs_]
+        part.intercepts_ = [b[first:end] for b in self.intercepts_]
+        part._state = [[a[first:end] for a in state] for state in self._state]
+        part._rngs, part.seeds_, part._first_member = self._rngs[first:end], self.seeds_[first:end], first
+        return part
+
+    def _epoch_groups(self, X, y, rec):
+        """One epoch of every member, the groups of n_jobs in threads side by side."""
+        groups = _groups(len(self.seeds_), self._check_n_jobs())
+        if len(groups) == 1:
+            return self._epoch_steps(X, y, rec)
+        start, stop = time.perf_counter(), threading.Event()
+        parts = [self._group(first, end) for first, end in groups]
+
+        def run(part, first, end):
+            with np.errstate(over="ignore", invalid="ignore"):   # error states are per thread
+                return part._epoch_steps(X[first:end] if X.ndim == 3 else X, y[first:end], rec, stop)
+
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="MLPEnsemble") as pool:
+            futures = [pool.submit(run, part, *group) for part, group in zip(parts, groups)]
+            try:                               # on a failure, or Ctrl-C, the other groups stop at
+                wait(futures, return_when=FIRST_EXCEPTION)     # their next step, and the caller
+                if any(f.done() and f.exception() for f in futures):   # restores the state after
+                    stop.set()
+                    wait(futures)
+                    raise next(f.exception() for f in futures
+                               if f.exception() and not isinstance(f.exception(), _Stopped))
+            except BaseException:
+                stop.set()
+                wait(futures)
+                raise
+            entries = [entry for future in futures for entry in future.result()]
+        self._step = parts[0]._step
+        seconds = time.perf_counter() - start
+        for entry in entries:
+            entry["seconds"] = seconds
+        return entries
+
+    def _epoch_steps(self, X, y, rec, stop=None):
         start, S, n = time.perf_counter(), len(self.seeds_), X.shape[-2]
+        first_member = getattr(self, "_first_member", 0)
         epoch = self.epochs_done_ + 1
         members = np.arange(S)[:, None]
         orders = np.stack([rng.permutation(n) for rng in self._rngs])       # (S, n), each its own order
@@ -475,6 +563,8 @@ class MLPEnsemble(Estimator):
         loss_sum, hits = np.zeros(S), np.zeros(S, dtype=np.int64)
         first_grad = np.zeros_like(self.coefs_[0]) if X.shape[-1] < self.coefs_[0].shape[1] else None
         for lo in range(0, n, self.batch_size):
+            if stop is not None and stop.is_set():
+                raise _Stopped
             idx = orders[:, lo:lo + self.batch_size]                        # (S, b)
             Xb = X[members, idx] if X.ndim == 3 else X[idx]                  # (S, b, d)
             yb = y[members, idx]
@@ -487,7 +577,7 @@ class MLPEnsemble(Estimator):
             if not np.isfinite(batch_loss).all():
                 s = int(np.flatnonzero(~np.isfinite(batch_loss))[0])
                 raise FloatingPointError(
-                    f"The training loss of member {s} (seed {self.seeds_[s]}) became {batch_loss[s]} in epoch "
+                    f"The training loss of member {first_member + s} (seed {self.seeds_[s]}) became {batch_loss[s]} in epoch "
                     f"{epoch}; stopped. Try a smaller learning rate than lr={self._lr():g}. The weights of every "
                     f"member are those from before epoch {epoch}.")
             loss_sum += batch_loss

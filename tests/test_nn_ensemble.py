@@ -206,3 +206,102 @@ def test_a_nan_loss_in_one_member_undoes_the_epoch_of_all():
     assert np.isfinite(good.coefs_[0]).all()
     if good.epochs_done_ == 1:
         np.testing.assert_array_equal(good.coefs_[0], before[0])
+
+
+@pytest.mark.parametrize("params", CONFIGS.values(), ids=CONFIGS.keys())
+def test_results_do_not_depend_on_n_jobs(params):
+    """Groups of members trained in threads side by side compute what one group computes."""
+    X, y = sparse_problem(n=120)
+    Xs = np.stack([X, X[::-1], X * 0.5])               # per-member data, split with the members
+    runs = [MLPEnsemble(n_seeds=3, seeds=(4, 0, 9), n_jobs=jobs, **params).fit(
+        Xs, y, epochs=3, record="all", validation=(X[:50], y[:50])) for jobs in (1, 2, 3, 8)]
+    for other in runs[1:]:
+        for a, b in zip(runs[0].coefs_ + runs[0].intercepts_, other.coefs_ + other.intercepts_):
+            np.testing.assert_array_equal(a, b)
+        for h1, h2 in zip(runs[0].history_, other.history_):
+            np.testing.assert_array_equal(np.array(h1["example_loss"]), np.array(h2["example_loss"]))
+            assert h1["loss"] == h2["loss"] and h1["val_accuracy"] == h2["val_accuracy"]
+    assert not np.array_equal(runs[0].coefs_[0][0], runs[0].coefs_[0][1])   # members do differ
+
+
+def test_groups_train_in_threads_side_by_side(monkeypatch):
+    import lutlib.nn_ensemble as module
+    threads = set()
+    steps = module.MLPEnsemble._epoch_steps
+
+    def spy(self, *args, **kwargs):
+        import threading
+        threads.add((threading.current_thread().name, self.seeds_))
+        return steps(self, *args, **kwargs)
+    monkeypatch.setattr(module.MLPEnsemble, "_epoch_steps", spy)
+    X, y = dense_problem()
+    MLPEnsemble(n_seeds=5, hidden=(16,)).fit(X, y, epochs=1)        # n_jobs=None: 2 from 16 units
+    assert {seeds for _, seeds in threads} == {(0, 1), (2, 3, 4)}
+    assert all(name.startswith("MLPEnsemble") for name, _ in threads)
+    threads.clear()
+    MLPEnsemble(n_seeds=5, n_jobs=1, hidden=(4,)).fit(X, y, epochs=1)
+    assert threads == {(threading_main_name(), (0, 1, 2, 3, 4))}
+
+
+def threading_main_name():
+    import threading
+    return threading.main_thread().name
+
+
+def test_n_jobs_none_uses_two_groups_from_16_units(monkeypatch):
+    X, y = dense_problem()
+    seen = []
+    monkeypatch.setattr("lutlib.nn_ensemble._groups", lambda S, n: seen.append(n) or [(0, S)])
+    for width in (8, 15, 16, 64):
+        MLPEnsemble(n_seeds=3, hidden=(width,)).fit(X, y, epochs=1)
+    MLPEnsemble(n_seeds=3, hidden=()).fit(X, y, epochs=1)          # 4 classes: the output layer
+    assert seen == [1, 1, 2, 2, 1]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_bad_n_jobs(bad):
+    with pytest.raises(ValueError, match="n_jobs must be a positive integer or None"):
+        MLPEnsemble(n_seeds=2, hidden=(4,), n_jobs=bad).fit([[0.0], [1.0]], [0, 1])
+
+
+def test_a_nan_loss_in_the_second_group_undoes_the_epoch_of_all():
+    """Member 2 (second group) diverges, members 0 and 1 (first group) do not: the error names
+    member 2, the first group stops too, and every member is back where the epoch started."""
+    X, y = dense_problem(n=200)
+    y2 = np.stack([y, y, y])
+    ens = MLPEnsemble(n_seeds=3, hidden=(16,), n_jobs=2).fit(X, y2, epochs=1)
+    before = [p.copy() for p in ens.coefs_ + ens.intercepts_]
+    X3 = np.stack([X, X, X * 1e30])                      # member 2's inputs overflow
+    with pytest.raises(FloatingPointError, match=r"loss of member 2 \(seed 2\) became"):
+        ens.partial_fit(X3, y2)
+    for a, b in zip(ens.coefs_ + ens.intercepts_, before):
+        np.testing.assert_array_equal(a, b)
+    assert ens.epochs_done_ == 1
+    ens.partial_fit(np.stack([X, X, X]), y2)               # and it trains on afterwards
+    assert ens.epochs_done_ == 2
+
+
+def test_ctrl_c_while_groups_train_leaves_the_state_of_before(monkeypatch):
+    """KeyboardInterrupt in the main thread while the groups run: both groups stop at their next
+    step before the weights and random generators are restored, so a rerun equals an uninterrupted
+    run."""
+    import lutlib.nn_ensemble as module
+    X, y = dense_problem(n=600)
+    ens = MLPEnsemble(n_seeds=4, hidden=(8,), batch_size=8, n_jobs=2).fit(X, y, epochs=1)
+    reference = MLPEnsemble(n_seeds=4, hidden=(8,), batch_size=8, n_jobs=2).fit(X, y, epochs=2)
+    real_wait = module.wait
+    calls = []
+
+    def interrupted_wait(futures, **kwargs):
+        calls.append(kwargs)
+        if kwargs.get("return_when") == module.FIRST_EXCEPTION:
+            raise KeyboardInterrupt        # as if Ctrl-C arrived while the main thread waits
+        return real_wait(futures, **kwargs)
+    monkeypatch.setattr(module, "wait", interrupted_wait)
+    with pytest.raises(KeyboardInterrupt):
+        ens.partial_fit(X, y)
+    monkeypatch.setattr(module, "wait", real_wait)
+    assert ens.epochs_done_ == 1
+    ens.partial_fit(X, y)
+    for a, b in zip(ens.coefs_ + ens.intercepts_, reference.coefs_ + reference.intercepts_):
+        np.testing.assert_array_equal(a, b)
