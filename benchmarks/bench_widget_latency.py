@@ -15,6 +15,9 @@ Variants (each run in a fresh JupyterLab and kernel):
               widget's per-layer scores computed in the fit's own pass (``fit(..., eval_set=...)``)
   separate    the widget as it was first written: fit, then ``layer_scores`` on the test images
               and on 10,000 training images and ``score``: three more passes through the network
+  interactive the committed fit, drawn the way the chapter drew it before ``LiveWidget``:
+              ``widgets.interactive`` with ``plt.show()`` (a new output area per move, and the
+              inline backend's tight crop: two renderings of every figure)
 Kernel-only figures (the widget's fit and scoring in this process, no browser) are printed for
 both ways, with numba on 1 and on 2 threads, in seconds and in CPU seconds (the work, whatever
 the load).
@@ -45,7 +48,7 @@ TARGETS = {"default": 0.7, "wide": 1.2}   # median seconds: 5 x 1024 k = 8, and 
 MAX_MOVE = 1.0                           # seconds: no single move at 5 x 1024, k = 8 slower
 # cells the widget needs, found by what they contain (the whole chapter with --full)
 NEEDED = ("use_book_style()", "load_mnist()", "layer_scores(B_test", "def plot_layers",
-          "def train_and_score", "def show_network", "widgets.interactive(show_network")
+          "def train_and_score", "def draw_network", "LiveWidget(draw_network")
 SEPARATE = '''\
 def train_and_score(k, kind="real", seed=SEED, depth=5, width=1024, measure=None):
     # The widget as first written: a fit, then three more passes to score it.
@@ -62,6 +65,15 @@ def train_and_score(k, kind="real", seed=SEED, depth=5, width=1024, measure=None
     return _runs[key]
 '''
 
+INTERACTIVE = '''\
+def show_network(depth=5, width=1024, k=8, noise=0.0):
+    draw_network(depth, width, k, noise)
+    plt.show()
+
+
+widgets.interactive(show_network, **controls)
+'''
+
 
 def prepare(folder: Path, variant: str, full: bool) -> Path:
     """Write the chapter's copy for this variant into folder; returns its path."""
@@ -76,6 +88,9 @@ def prepare(folder: Path, variant: str, full: bool) -> Path:
     for c in nb.cells:
         if c.cell_type == "code":
             c.outputs, c.execution_count = [], None
+    if variant == "interactive":
+        cell = next(c for c in nb.cells if "LiveWidget(draw_network" in c.source)
+        cell.source = INTERACTIVE
     if variant == "separate":
         at = next(i for i, c in enumerate(nb.cells) if "def train_and_score" in c.source)
         nb.cells.insert(at + 1, nbformat.v4.new_code_cell(SEPARATE))
@@ -87,11 +102,14 @@ def prepare(folder: Path, variant: str, full: bool) -> Path:
 # In the page: resolve with the milliseconds until the widget shows an image other than `old`.
 WAIT_NEW_IMAGE = """([old, t0, timeout]) => new Promise((resolve) => {
   const box = document.querySelector('.lutbench-widget');
+  // A new <img> (interactive: a new output area) or a new src on the same one (LiveWidget): done
+  // when it has loaded; a src set before the image is decoded triggers no further mutation.
   const check = () => {
-    const img = box.querySelector('.widget-output img');
-    if (img && img.src !== old && img.complete && img.naturalWidth > 0) {
-      resolve(performance.now() - t0); return true; }
-    return false; };
+    const img = box.querySelector('img');
+    if (!img || img.src === old) return false;
+    if (img.complete && img.naturalWidth > 0) { resolve(performance.now() - t0); return true; }
+    img.addEventListener('load', () => resolve(performance.now() - t0), {once: true});
+    return true; };
   if (check()) return;
   const obs = new MutationObserver(() => { if (check()) obs.disconnect(); });
   obs.observe(box, {subtree: true, childList: true, attributes: true});
@@ -100,7 +118,7 @@ WAIT_NEW_IMAGE = """([old, t0, timeout]) => new Promise((resolve) => {
 
 
 def _image(page) -> str:
-    return page.evaluate("() => { const i = document.querySelector('.lutbench-widget .widget-output img');"
+    return page.evaluate("() => { const i = document.querySelector('.lutbench-widget img');"
                          " return i ? i.src : ''; }")
 
 
@@ -124,7 +142,9 @@ def set_control(page, label: str, value: str, timeout_s: float) -> float:
     page.keyboard.press(key)
     ms = page.evaluate(WAIT_NEW_IMAGE, [old, t0, timeout_s * 1000])
     if ms < 0:
-        raise TimeoutError(f"no new figure {timeout_s} s after setting {label} to {value}")
+        shown = page.locator(".lutbench-widget").inner_text()[-600:]
+        raise TimeoutError(f"no new figure {timeout_s} s after setting {label} to {value}; the widget "
+                           f"shows:\n{shown}")
     print(f"    {label} -> {value}: {ms / 1000:.2f} s", flush=True)
     return ms / 1000
 
@@ -157,11 +177,11 @@ def run_variant(variant: str, full: bool, shots: Path | None) -> dict:
                                    o => /Traceback|Error:/.test(o.textContent))) return true;  // reported below
                                const ps = [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')];
                                const busy = ps.some(p => /\\[\\*\\]|\\[ \\]/.test(p.textContent));
-                               const w = [...document.querySelectorAll('.widget-interact')].find(
+                               const w = [...document.querySelectorAll('.lutbook-live, .widget-interact')].find(
                                    b => b.textContent.includes('label noise'));
                                if (!w || busy) return false;
                                w.classList.add('lutbench-widget');
-                               const img = w.querySelector('.widget-output img');
+                               const img = w.querySelector('img');
                                return img && img.complete && img.naturalWidth > 0; }""",
                     timeout=1_800_000, polling=500)
                 ran = time.monotonic() - start
@@ -232,7 +252,7 @@ def report(name: str, seconds: list[float], target: float, max_move: float | Non
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", action="append", choices=["committed", "separate"],
+    parser.add_argument("--variant", action="append", choices=["committed", "separate", "interactive"],
                         help="repeatable; default: committed")
     parser.add_argument("--full", action="store_true", help="run the whole chapter, not only the widget's cells")
     parser.add_argument("--no-browser", action="store_true", help="only the kernel-only figures")
