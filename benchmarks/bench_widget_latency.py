@@ -191,11 +191,11 @@ def run_variant(variant: str, full: bool, shots: Path | None) -> dict:
                     raise RuntimeError(f"the chapter failed in JupyterLab:\n{tracebacks[0][-2000:]}")
                 page.locator(".lutbench-widget").scroll_into_view_if_needed()
                 result = {"variant": variant, "run_s": ran, "default": [], "wide": []}
-                for noise in ("0.1", "0.2", "0.3"):          # 5 x 1024, k = 8: a fresh fit each time
+                for noise in ("0.1", "0.2", "0.3", "0.4", "0.5"):   # 5 x 1024, k = 8: a fresh fit each time
                     result["default"].append(set_control(page, "label noise", noise, 120))
                 set_control(page, "width", "+", 300)         # 1024 -> 2048
                 result["wide"].append(set_control(page, "k", "12", 300))
-                for noise in ("0.4", "0.5"):
+                for noise in ("0.6", "0.7"):
                     result["wide"].append(set_control(page, "label noise", noise, 300))
                 if shots:
                     shots.mkdir(parents=True, exist_ok=True)
