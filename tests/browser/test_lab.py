@@ -247,8 +247,14 @@ def test_live_widget_redraws_and_describes_in_jupyterlab(page, lab):
         page.screenshot(path=str(SHOTS / "live-widget-timeout.png"))
         raise
     assert image.get_attribute("title") == "a line through 3 points"
-    assert note.inner_text().strip() == "drew 3 points"          # the alt text in it is hidden
-    assert "a line through 3 points" in note.text_content()       # but there for screen readers
+    # the status line shows the note, and holds the alt text for screen readers in a span
+    # of 1 x 1 px with its overflow hidden (innerText still reads it)
+    assert note.inner_text().split() == "a line through 3 points. drew 3 points".split()
+    hidden = note.locator("span").first
+    box = hidden.bounding_box()
+    assert box["width"] <= 1 and box["height"] <= 1, box
+    assert hidden.evaluate("s => getComputedStyle(s).overflow") == "hidden"
+    assert hidden.inner_text().strip() == "a line through 3 points."
     first = image.get_attribute("src")
     readout = page.locator(".lutbook-live .widget-readout")
     readout.click()
@@ -259,7 +265,8 @@ def test_live_widget_redraws_and_describes_in_jupyterlab(page, lab):
         "() => document.querySelector('.lutbook-live img').title === 'a line through 7 points'",
         timeout=30_000)
     assert image.get_attribute("src") != first
-    assert note.inner_text().strip() == "drew 7 points"
+    assert note.inner_text().split()[-3:] == ["drew", "7", "points"]
+    assert "a line through 7 points" in note.inner_text()
     assert page.locator(".lutbook-live").count() == 1     # redrawn in place, not a new output
     width = image.evaluate("i => [i.getBoundingClientRect().width, i.naturalWidth]")
     assert width[0] == width[1], f"image shown {width[0]} px wide, drawn {width[1]} px"  # not stretched
