@@ -531,18 +531,15 @@ class MLPEnsemble(Estimator):
 
         with ThreadPoolExecutor(len(parts), thread_name_prefix="MLPEnsemble") as pool:
             futures = [pool.submit(run, part, *group) for part, group in zip(parts, groups)]
-            try:                               # on a failure, or Ctrl-C, the other groups stop at
-                wait(futures, return_when=FIRST_EXCEPTION)     # their next step, and the caller
-                if any(f.done() and f.exception() for f in futures):   # restores the state after
-                    stop.set()
-                    wait(futures)
-                    raise next(f.exception() for f in futures
-                               if f.exception() and not isinstance(f.exception(), _Stopped))
-            except BaseException:
-                stop.set()
+            try:                               # all done, or one failed, or Ctrl-C: the others
+                wait(futures, return_when=FIRST_EXCEPTION)       # stop at their next step, and
+            finally:                                             # the caller restores the state
+                stop.set()                                       # once they have
                 wait(futures)
-                raise
-            entries = [entry for future in futures for entry in future.result()]
+        failures = [f.exception() for f in futures if f.exception() and not isinstance(f.exception(), _Stopped)]
+        if failures:
+            raise failures[0]
+        entries = [entry for future in futures for entry in future.result()]
         self._step = parts[0]._step
         seconds = time.perf_counter() - start
         for entry in entries:
